@@ -1,0 +1,40 @@
+#pragma once
+// Typed errors of the library. The core throws these; only the command-line boundary turns them
+// into "error: ..." lines and an exit status (as plink2 and regenie do).
+#include <stdexcept>
+#include <string>
+
+namespace flashmm {
+
+/// Base of every error flashmm throws. what() is a complete sentence for the user: it names the
+/// file, column, option or gene involved and, where there is one, says what to do.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The caller's data or arguments are wrong (dimensions, NaN/Inf, rank, negative counts...).
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A file could not be read or written, or its content is malformed.
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A formula or contrast expression could not be parsed or evaluated.
+class ParseError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A numerical failure that is not the caller's fault (should not happen; reported, not hidden).
+class NumericalError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace flashmm

@@ -1,0 +1,85 @@
+#pragma once
+// The LMM fit from summary statistics (ALGORITHM.md sections 3 and 6): Fisher scoring for the
+// variance components, then the fixed-effects step, per gene.
+#include <flashmm/summary_stats.hpp>
+#include <flashmm/types.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flashmm {
+
+enum class Method { reml, ml };
+
+/// Which per-gene arithmetic to use. automatic = spectral when there is one random component.
+enum class FitPath { automatic, general, spectral };
+
+/// Per-gene outcome. Only `converged` genes are good fits.
+enum class GeneStatus : std::uint8_t {
+  converged,      ///< max|dlogL| < epsilon
+  max_iter,       ///< stopped at max_iter with max|dlogL| >= epsilon
+  non_finite,     ///< a non-finite value arose (e.g. diverging variance components)
+  all_zero,       ///< Ynorm <= 0: the gene has no nonzero value; not fitted, results NA
+};
+
+const char* to_string(GeneStatus status);
+const char* to_string(Method method);
+
+struct LmmOptions {
+  Method method = Method::reml;
+  int max_iter = 50;          ///< FLASHMM's default
+  double epsilon = 1e-5;      ///< convergence: max|dlogL| < epsilon
+  std::vector<double> theta0; ///< k+1 starting values (s_1..s_k, s0); empty: (0,..,0, yry/(n-p))
+  int threads = 0;            ///< 0: all hardware threads
+  FitPath path = FitPath::automatic;
+};
+
+/// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored
+/// per gene (cov, FIM) are flattened column-major into a column: entry (r, c) of gene g's p x p
+/// matrix is at (r + c * p, g). Genes that were not fitted (all_zero) hold NaN.
+struct LmmFit {
+  Method method = Method::reml;
+  std::int64_t n = 0;
+  std::vector<int> d;
+  std::vector<std::string> fixed_names;      ///< p
+  std::vector<std::string> component_names;  ///< k
+  std::vector<std::string> random_names;     ///< q
+  std::vector<std::string> gene_names;       ///< G
+  double epsilon = 0;
+  int max_iter = 0;
+
+  Eigen::MatrixXd coef;       ///< p x G
+  Eigen::MatrixXd se;         ///< p x G
+  Eigen::MatrixXd t;          ///< p x G
+  Eigen::MatrixXd p;          ///< p x G, two-sided p-values with df
+  Eigen::MatrixXd df;         ///< p x G, degrees of freedom of each coefficient's test (n - p)
+  Eigen::MatrixXd cov;        ///< (p*p) x G
+  Eigen::MatrixXd theta;      ///< (k+1) x G: s_1..s_k, then the residual variance s0
+  Eigen::MatrixXd se_theta;   ///< (k+1) x G
+  Eigen::MatrixXd dlogL;      ///< (k+1) x G, score at the final estimate
+  Eigen::MatrixXd fim_theta;  ///< ((k+1)^2) x G, Fisher information of theta
+  Eigen::MatrixXd fim_beta;   ///< (p*p) x G, Fisher information of the fixed effects
+  Eigen::MatrixXd blup;       ///< q x G, BLUP of the random effects
+  Eigen::VectorXd logLik;     ///< G: log-likelihood (ML) or restricted log-likelihood (REML)
+  std::vector<int> niter;     ///< G
+  std::vector<GeneStatus> status;  ///< G
+
+  /// Human-readable warnings (non-converged genes, skipped genes), for the caller to show.
+  std::vector<std::string> warnings;
+
+  Index n_fixed() const { return coef.rows(); }
+  Index n_genes() const { return coef.cols(); }
+  int k() const { return static_cast<int>(d.size()); }
+  bool converged(Index gene) const { return status[static_cast<std::size_t>(gene)] == GeneStatus::converged; }
+  /// Gene g's p x p covariance of the coefficients.
+  Eigen::Map<const Eigen::MatrixXd> cov_of(Index gene) const {
+    return {cov.col(gene).data(), n_fixed(), n_fixed()};
+  }
+};
+
+/// Fits every gene. Throws InputError for bad input (X not of full column rank, naming the
+/// columns involved; dimensions; non-finite statistics; q or p not smaller than n).
+LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options = {});
+
+}  // namespace flashmm
