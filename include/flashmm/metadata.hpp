@@ -1,0 +1,38 @@
+#pragma once
+// Cell metadata: one value per cell for each named column (scanpy's obs, Seurat's meta.data).
+#include <flashmm/types.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flashmm {
+
+/// One metadata column. Exactly one of the value vectors is filled, by kind, with one entry per
+/// cell.
+struct MetadataColumn {
+  enum class Kind { numeric, categorical, string, boolean };
+  std::string name;
+  Kind kind = Kind::numeric;
+  std::vector<double> numbers;           ///< numeric: NaN marks a missing value
+  std::vector<std::int32_t> codes;       ///< categorical: index into levels, -1 marks missing
+  std::vector<std::string> levels;       ///< categorical: the levels, in their order
+  std::vector<std::string> strings;      ///< string values
+  std::vector<std::uint8_t> booleans;    ///< boolean values (0/1)
+  std::vector<std::uint8_t> missing;     ///< string/boolean: 1 marks missing; empty = none missing
+
+  Index size() const;
+  bool is_missing(Index cell) const;
+};
+
+/// A table of cells: ids and columns, all of length n_cells().
+struct Metadata {
+  std::vector<std::string> cell_ids;
+  std::vector<MetadataColumn> columns;
+
+  Index n_cells() const { return static_cast<Index>(cell_ids.size()); }
+  /// The column of that name, or nullptr.
+  const MetadataColumn* find(const std::string& name) const;
+};
+
+}  // namespace flashmm
