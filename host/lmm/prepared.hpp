@@ -1,0 +1,52 @@
+#pragma once
+// Internal: the design-side quantities of the fit, computed once for all genes
+// (ALGORITHM.md section 3, "shared by all genes"), and the per-gene result writer.
+#include <flashmm/lmm.hpp>
+
+#include <vector>
+
+namespace flashmm::detail {
+
+struct Prepared {
+  const SummaryStats* stats = nullptr;
+  Method method = Method::reml;
+  Index n = 0, p = 0, q = 0, genes = 0;
+  int k = 0;
+  int pres = 0;                 ///< p for REML, 0 for ML
+  std::vector<int> component;   ///< q: component index of each column of Z
+
+  Eigen::MatrixXd XXinv;        ///< p x p
+  Eigen::MatrixXd zrz;          ///< q x q: ZZ - ZX XXinv ZX'
+  Eigen::MatrixXd zry;          ///< q x G: ZY - ZX XXinv XY
+  Eigen::VectorXd yry;          ///< G: Ynorm - colSums(XY .* XXinv XY)
+};
+
+/// Checks the input and computes the shared quantities. Throws InputError (rank, shapes, n).
+Prepared prepare(const SummaryStats& stats, const LmmOptions& options);
+
+/// Variance-component estimate of one gene, before the fixed-effects step.
+struct VarianceEstimate {
+  Eigen::VectorXd theta;   ///< k+1
+  Eigen::VectorXd dl;      ///< k+1, score at theta
+  Eigen::MatrixXd F;       ///< (k+1) x (k+1), Fisher information at theta
+  double logdet_m0 = 0;    ///< log|det M0| at theta
+  int niter = 0;
+  bool finite = true;
+};
+
+/// Fixed-effects step inputs of one gene at the final theta: W = XX - ZX' Mb ZX,
+/// xvy = XY_j - ZX' Mb ZY_j; and a way to get the BLUP for a given b.
+struct FixedEffectsInput {
+  Eigen::MatrixXd W;    ///< p x p
+  Eigen::VectorXd xvy;  ///< p
+};
+
+/// Writes gene g's outputs: se_theta, logLik, status, coef, cov, se, t, p, FIM_beta. The BLUP
+/// is written by the path, which knows Mb.
+void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const VarianceEstimate& ve,
+                const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out);
+
+/// Student t two-sided p-value 2 P(T_df < -|t|).
+double two_sided_t_p(double t, double df);
+
+}  // namespace flashmm::detail
