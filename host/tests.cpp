@@ -3,6 +3,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/math/special_functions/beta.hpp>  // beta()
 
 #include <algorithm>
 #include <cmath>
@@ -44,6 +45,15 @@ double infinite_p(double x, Alternative alternative) {
   return nan_value;
 }
 
+/// P(T > |t|) for |t| so large that t^2 overflows, where Boost's students_t gives 0 although
+/// the tail (~ |t|^-df) may still be a double: the leading term of I_x(df/2, 1/2) / 2 at
+/// x = df / t^2, r^df / (df B(df/2, 1/2)) with r = sqrt(df) / |t|, taken in logs because r^2
+/// underflows. The terms dropped are O(df / t^2), below 1e-300 relative here.
+double huge_t_upper_tail(double t, double df) {
+  const double log_r = std::log(std::sqrt(df)) - std::log(std::abs(t));
+  return std::exp(df * log_r - std::log(df * boost::math::beta(df / 2, 0.5)));
+}
+
 void check_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts) {
   for (const auto& c : contrasts)
     if (c.weights.size() != fit.n_fixed())
@@ -74,6 +84,14 @@ double t_test_p(double t, double df, Alternative alternative) {
   // Boost wants finite arguments: an infinite t is certain; infinite df is the normal limit.
   if (std::isinf(t)) return infinite_p(t, alternative);
   if (std::isinf(df)) return z_test_p(t, alternative);
+  if (std::abs(t) > 1e150) {
+    const double tail = huge_t_upper_tail(t, df);
+    switch (alternative) {
+      case Alternative::less: return t < 0 ? tail : 1.0;  // 1 - tail rounds to 1
+      case Alternative::greater: return t > 0 ? tail : 1.0;
+      case Alternative::two_sided: return 2 * tail;
+    }
+  }
   return tail_p(boost::math::students_t_distribution<double>(df), t, alternative);
 }
 
