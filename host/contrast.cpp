@@ -36,8 +36,7 @@ std::string_view trim(std::string_view s) {
 
 /// The message of every parse error: what went wrong, then the spec with a caret under `pos`.
 [[noreturn]] void fail(std::string_view spec, std::size_t pos, const std::string& what) {
-  std::string msg = "invalid contrast '" + std::string(spec) + "': " + what + "\n  " + std::string(spec) +
-                    "\n  " + std::string(pos, ' ') + "^";
+  std::string msg = "invalid contrast: " + what + "\n  " + std::string(spec) + "\n  " + std::string(pos, ' ') + "^";
   throw ParseError(msg);
 }
 

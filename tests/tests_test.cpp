@@ -310,7 +310,9 @@ TEST(PAdjust, Invariants) {
     EXPECT_LE(bh[i], bonf[i]);
     EXPECT_LE(bonf[i], 1.0);
     for (std::size_t j = 0; j < p.size(); ++j)
-      if (!std::isnan(p[j]) && p[i] <= p[j]) EXPECT_LE(bh[i], bh[j]) << i << " " << j;
+      if (!std::isnan(p[j]) && p[i] <= p[j]) {
+        EXPECT_LE(bh[i], bh[j]) << i << " " << j;
+      }
   }
   EXPECT_EQ(bh[7], bh.back());
 }
