@@ -1,0 +1,80 @@
+#pragma once
+// Hypothesis tests on a fit (ALGORITHM.md section 4): t tests of contrasts of the fixed
+// effects (FLASHMM's lmmtest), z tests of the variance components, and p-value adjustment for
+// multiple testing (R's p.adjust).
+#include <flashmm/contrast.hpp>
+#include <flashmm/lmm.hpp>
+#include <flashmm/types.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flashmm {
+
+/// The alternative hypothesis of a test, as R's `alternative` argument.
+enum class Alternative { two_sided, less, greater };
+
+/// "two.sided", "less", "greater" (R's spelling).
+const char* to_string(Alternative alternative);
+/// Accepts R's spellings and "two-sided"/"two_sided"; throws InputError otherwise.
+Alternative parse_alternative(std::string_view text);
+
+/// p-value of a Student t statistic with df degrees of freedom:
+/// two_sided 2 P(T < -|t|), less P(T < t), greater P(T > t). Upper tails are computed as
+/// complements, so tiny p-values keep their relative accuracy. NaN t or df, or df <= 0, give
+/// NaN; df = +Inf is the normal distribution.
+double t_test_p(double t, double df, Alternative alternative);
+
+/// p-value of a standard normal statistic, with the same conventions as t_test_p.
+double z_test_p(double z, Alternative alternative);
+
+/// Tests of m contrasts on G genes. Every matrix is m x G (one row per contrast, in the order
+/// given; one column per gene, in the fit's order).
+struct ContrastTests {
+  std::vector<std::string> names;  ///< m contrast names
+  Alternative alternative = Alternative::two_sided;
+  Eigen::MatrixXd estimate;        ///< L' b
+  Eigen::MatrixXd se;              ///< sqrt(diag(L' cov L))
+  Eigen::MatrixXd t;               ///< estimate / se
+  Eigen::MatrixXd df;              ///< degrees of freedom of each test
+  Eigen::MatrixXd p;               ///< p-value for the alternative
+};
+
+/// Tests each contrast in every gene, as FLASHMM's lmmtest: estimate = L'b,
+/// se = sqrt(diag(L' cov L)), t = estimate / se. The df of a contrast in gene g is the fit's df
+/// of the coefficients it involves (fit.df, p x G; the smallest of those with a nonzero weight,
+/// which for FLASHMM's fit is n - p for every contrast). Genes that did not converge or hold
+/// NaN are computed all the same (NaN propagates): the caller decides what to report, from
+/// fit.status. Throws InputError when a contrast's length is not p or the fit's arrays do not
+/// agree in shape.
+ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts,
+                             Alternative alternative = Alternative::two_sided);
+
+/// The same, with the degrees of freedom given per contrast and gene (m x G), e.g.
+/// Satterthwaite's.
+ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts,
+                             const Eigen::MatrixXd& df, Alternative alternative = Alternative::two_sided);
+
+/// z tests of the variance components. Every matrix is (k+1) x G, rows as fit.theta:
+/// the k components, then the residual variance.
+struct VarianceComponentTests {
+  std::vector<std::string> names;  ///< k+1: fit.component_names (or var1..vark), then "residual"
+  Eigen::MatrixXd z;               ///< theta / se_theta
+  Eigen::MatrixXd p;               ///< one-sided, H1: theta > 0 (normal upper tail)
+};
+
+/// z = theta_i / se_theta_i with the one-sided p-value P(Z > z). Throws InputError when theta
+/// and se_theta differ in shape.
+VarianceComponentTests test_variance_components(const LmmFit& fit);
+
+/// Benjamini-Hochberg adjusted p-values (R's p.adjust(p, "BH"), alias "fdr"). NaN entries stay
+/// NaN and are not counted among the tests.
+std::vector<double> p_adjust_bh(std::span<const double> p);
+
+/// Bonferroni adjusted p-values, min(1, n p) (R's p.adjust(p, "bonferroni")); NaN entries stay
+/// NaN and are not counted.
+std::vector<double> p_adjust_bonferroni(std::span<const double> p);
+
+}  // namespace flashmm
