@@ -16,6 +16,11 @@ namespace {
 
 constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 
+// Boost promotes double arithmetic to long double by default, which makes the t distribution
+// about 8 times slower (x87 code) for no accuracy we need: the double-only policy still agrees
+// with R's pt() to ~1e-13 relative, and the fit computes p x G of these.
+using DoublePolicy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+
 void check_shape(const Eigen::MatrixXd& m, Eigen::Index rows, Eigen::Index cols, const char* what) {
   if (m.rows() != rows || m.cols() != cols)
     throw InputError(std::string("the fit's ") + what + " is " + std::to_string(m.rows()) + " x " +
@@ -84,6 +89,12 @@ double t_test_p(double t, double df, Alternative alternative) {
   // Boost wants finite arguments: an infinite t is certain; infinite df is the normal limit.
   if (std::isinf(t)) return infinite_p(t, alternative);
   if (std::isinf(df)) return z_test_p(t, alternative);
+  if (df > 4e5) {
+    // R's pt() switches to this normal approximation (Abramowitz & Stegun 26.7.8) for large df;
+    // doing the same keeps p-values equal to R's, and it is much faster than the beta integral.
+    const double v = 1.0 / (4.0 * df);
+    return z_test_p(t * (1.0 - v) / std::sqrt(1.0 + t * t * 2.0 * v), alternative);
+  }
   if (std::abs(t) > 1e150) {
     const double tail = huge_t_upper_tail(t, df);
     switch (alternative) {
@@ -92,13 +103,13 @@ double t_test_p(double t, double df, Alternative alternative) {
       case Alternative::two_sided: return 2 * tail;
     }
   }
-  return tail_p(boost::math::students_t_distribution<double>(df), t, alternative);
+  return tail_p(boost::math::students_t_distribution<double, DoublePolicy>(df), t, alternative);
 }
 
 double z_test_p(double z, Alternative alternative) {
   if (std::isnan(z)) return nan_value;
   if (std::isinf(z)) return infinite_p(z, alternative);
-  return tail_p(boost::math::normal_distribution<double>(), z, alternative);
+  return tail_p(boost::math::normal_distribution<double, DoublePolicy>(), z, alternative);
 }
 
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {

@@ -26,8 +26,9 @@ class SpectralPath {
   const LmmOptions& options_;
   Eigen::VectorXd l_;   ///< q eigenvalues of zrz
   Eigen::VectorXd g_;   ///< q eigenvalues of ZZ
-  Eigen::MatrixXd V_;   ///< q x q eigenvectors of ZZ
   Eigen::MatrixXd w_;   ///< q x G: U' zry
+  bool identity_v_ = false;  ///< ZZ is diagonal: V = I, and V_, h_, gx_ are not formed
+  Eigen::MatrixXd V_;   ///< q x q eigenvectors of ZZ
   Eigen::MatrixXd h_;   ///< q x G: V' ZY
   Eigen::MatrixXd gx_;  ///< q x p: V' ZX
 };

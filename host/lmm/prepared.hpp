@@ -46,7 +46,4 @@ struct FixedEffectsInput {
 void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const VarianceEstimate& ve,
                 const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out);
 
-/// Student t two-sided p-value 2 P(T_df < -|t|).
-double two_sided_t_p(double t, double df);
-
 }  // namespace flashmm::detail

@@ -10,16 +10,33 @@
 
 namespace flashmm::detail {
 
+namespace {
+const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
+
+bool is_diagonal(const Eigen::MatrixXd& m) {
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (i != j && m(i, j) != 0.0) return false;
+  return true;
+}
+}  // namespace
+
 SpectralPath::SpectralPath(const Prepared& pre, const LmmOptions& options) : pre_(pre), options_(options) {
   const SummaryStats& st = *pre.stats;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);
   l_ = zrz_eig.eigenvalues();
   w_ = zrz_eig.eigenvectors().transpose() * pre.zry;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zz_eig(st.ZZ);
-  g_ = zz_eig.eigenvalues();
-  V_ = zz_eig.eigenvectors();
-  h_ = V_.transpose() * st.ZY;
-  gx_ = V_.transpose() * st.ZX;
+  if (is_diagonal(st.ZZ)) {
+    // One-hot sample indicators: ZZ = diag(cells per sample), its eigenvectors are the identity.
+    identity_v_ = true;
+    g_ = st.ZZ.diagonal();
+  } else {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zz_eig(st.ZZ);
+    g_ = zz_eig.eigenvalues();
+    V_ = zz_eig.eigenvectors();
+    h_ = V_.transpose() * st.ZY;
+    gx_ = V_.transpose() * st.ZX;
+  }
 }
 
 void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
@@ -32,46 +49,55 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const double yry = pre.yry(g);
   const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
 
-  auto to_eigen = [](const SpectralScore& sc, Eigen::VectorXd& dl, Eigen::MatrixXd& F) {
-    dl.resize(2);
-    F.resize(2, 2);
-    dl << sc.dl[0], sc.dl[1];
-    F << sc.F[0][0], sc.F[0][1], sc.F[1][0], sc.F[1][1];
-  };
-
   VarianceEstimate ve;
-  Eigen::VectorXd s = start_theta(pre, options_, g);
-  Eigen::VectorXd dl;
-  Eigen::MatrixXd F;
+  double s[2];
+  {
+    const Eigen::VectorXd s_start = start_theta(pre, options_, g);
+    s[0] = s_start(0);
+    s[1] = s_start(1);
+  }
   double max_dl = std::numeric_limits<double>::infinity();
   while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
     ++ve.niter;
-    to_eigen(spectral_score(w, l, e, q, yry, n_eff, s(0), s(1)), dl, F);
-    max_dl = dl.cwiseAbs().maxCoeff();
-    s += ginv(F) * dl;
-    if (!s.allFinite() || !std::isfinite(max_dl)) {
+    const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
+    max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
+    double finv[2][2];
+    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+    s[0] += finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1];
+    s[1] += finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1];
+    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
       ve.finite = false;
       break;
     }
   }
-  SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s(0), s(1));
+  SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
   if (ve.finite) {
-    s(1) = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);
-    sc = spectral_score(w, l, e, q, yry, n_eff, s(0), s(1));
+    s[1] = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);
+    sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], true);
   }
-  to_eigen(sc, ve.dl, ve.F);
-  ve.theta = s;
+  ve.theta = Eigen::Vector2d(s[0], s[1]);
+  ve.dl = Eigen::Vector2d(sc.dl[0], sc.dl[1]);
+  ve.F.resize(2, 2);
+  ve.F << sc.F[0][0], sc.F[0][1], sc.F[1][0], sc.F[1][1];
   ve.logdet_m0 = sc.logdet_m0;
 
-  // Fixed effects with Mb = V diag(r / (1 + r g)) V'.
-  const double r = s(0) / s(1);
+  // Fixed effects with Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G, G = V' ZX.
+  const double r = s[0] / s[1];
   const Eigen::VectorXd c = (r / (1.0 + r * g_.array())).matrix();
+  const Eigen::MatrixXd& gx = identity_v_ ? st.ZX : gx_;
+  const auto h = identity_v_ ? st.ZY.col(g) : h_.col(g);
   FixedEffectsInput fe;
-  fe.W = st.XX - gx_.transpose() * c.asDiagonal() * gx_;
-  fe.xvy = st.XY.col(g) - gx_.transpose() * c.cwiseProduct(h_.col(g));
+  const Eigen::MatrixXd cg = c.asDiagonal() * gx;  // q x p
+  fe.W = st.XX;
+  fe.W.triangularView<Eigen::Lower>() -= gx.transpose() * cg;
+  fe.W.triangularView<Eigen::StrictlyUpper>() = fe.W.transpose();
+  fe.xvy = st.XY.col(g) - cg.transpose() * h;
   Eigen::VectorXd b;
   store_gene(pre, options_, g, ve, fe, fit, b);
-  fit.blup.col(g) = V_ * c.cwiseProduct(h_.col(g) - gx_ * b);
+  if (identity_v_)
+    fit.blup.col(g) = c.cwiseProduct(h - gx * b);
+  else
+    fit.blup.col(g) = V_ * c.cwiseProduct(h - gx * b);
 }
 
 }  // namespace flashmm::detail

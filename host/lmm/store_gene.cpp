@@ -1,6 +1,6 @@
 // The per-gene outputs shared by both paths: fixed effects from W and xvy, standard errors,
 // tests, log-likelihood and convergence status (ALGORITHM.md section 3, "fixed effects").
-#include <boost/math/distributions/students_t.hpp>
+#include <flashmm/tests.hpp>
 
 #include "lmm/ginv.hpp"
 #include "lmm/prepared.hpp"
@@ -9,12 +9,6 @@
 #include <numbers>
 
 namespace flashmm::detail {
-
-double two_sided_t_p(double t, double df) {
-  if (!std::isfinite(t) || !(df > 0)) return std::isinf(t) ? 0.0 : NAN;
-  const boost::math::students_t dist(df);
-  return 2.0 * boost::math::cdf(dist, -std::abs(t));
-}
 
 void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const VarianceEstimate& ve,
                 const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out) {
@@ -43,7 +37,7 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
     const double t = b_out(j) / fit.se(j, g);
     fit.t(j, g) = t;
     fit.df(j, g) = df;
-    fit.p(j, g) = two_sided_t_p(t, df);
+    fit.p(j, g) = t_test_p(t, df, Alternative::two_sided);
   }
 
   const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && b_out.allFinite();

@@ -20,8 +20,9 @@ struct SpectralScore {
 
 /// w: q projections of the gene; l: q eigenvalues of zrz; e: q eigenvalues used for B and M0
 /// (l for REML, g for ML); yry: the gene's residual sum of squares; n_eff = n - pres - q.
+/// log|det M0| costs a logarithm per eigenvalue: it is computed only when with_logdet is set.
 FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const double* e, int q, double yry,
-                                        double n_eff, double s1, double s0) {
+                                        double n_eff, double s1, double s0, bool with_logdet) {
   const double r = s1 / s0;
   double sum_a2 = 0, tr_b = 0, sum_b2 = 0, tr_c = 0, tr_m0 = 0, sum_m0sq = 0, yr2y_sub = 0, mdz = 0, logdet = 0;
   for (int i = 0; i < q; ++i) {
@@ -36,8 +37,9 @@ FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const 
     sum_m0sq += he * he;
     yr2y_sub += w2 * (hl + 1.0) * hl;
     mdz += w2 * hl;
-    logdet -= std::log(std::fabs(1.0 + r * e[i]));
   }
+  if (with_logdet)
+    for (int i = 0; i < q; ++i) logdet -= std::log(std::fabs(1.0 + r * e[i]));
   SpectralScore out;
   const double s02 = s0 * s0;
   const double yr2y = yry - r * yr2y_sub;
@@ -49,6 +51,41 @@ FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const 
   out.logdet_m0 = logdet;
   out.zry_m_d_zry = r * mdz;
   return out;
+}
+
+/// Moore-Penrose pseudo-inverse of a symmetric 2 x 2 matrix with R MASS::ginv's rule (singular
+/// values <= tol x the largest are dropped; tol = sqrt(machine epsilon)), in closed form.
+FLASHMM_HD void pinv_symmetric_2x2(const double a[2][2], double out[2][2], double tol) {
+  const double m = (a[0][0] + a[1][1]) / 2, h = (a[0][0] - a[1][1]) / 2;
+  const double rad = std::sqrt(h * h + a[0][1] * a[0][1]);
+  const double big = m >= 0 ? m + rad : m - rad;          // eigenvalue of largest magnitude
+  const double det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
+  const double small = big != 0 ? det / big : 0.0;        // the other one, without cancellation
+  if (big == 0 || !(std::fabs(big) > 0)) {
+    out[0][0] = out[0][1] = out[1][0] = out[1][1] = big == 0 ? 0.0 : big;  // zero, or NaN passes on
+    return;
+  }
+  if (std::fabs(small) > tol * std::fabs(big)) {
+    out[0][0] = a[1][1] / det;
+    out[1][1] = a[0][0] / det;
+    out[0][1] = -a[0][1] / det;
+    out[1][0] = -a[1][0] / det;
+    return;
+  }
+  // Rank one: pinv = v v' / big with v the unit eigenvector of big.
+  double v0 = a[0][1], v1 = big - a[0][0];
+  if (std::fabs(v0) + std::fabs(v1) == 0) {
+    v0 = big - a[1][1];
+    v1 = a[1][0];
+  }
+  if (std::fabs(v0) + std::fabs(v1) == 0) {  // diagonal matrix
+    v0 = std::fabs(a[0][0]) >= std::fabs(a[1][1]) ? 1.0 : 0.0;
+    v1 = 1.0 - v0;
+  }
+  const double norm2 = v0 * v0 + v1 * v1;
+  out[0][0] = v0 * v0 / norm2 / big;
+  out[0][1] = out[1][0] = v0 * v1 / norm2 / big;
+  out[1][1] = v1 * v1 / norm2 / big;
 }
 
 }  // namespace flashmm::detail
