@@ -44,7 +44,7 @@ enum Stream : std::uint64_t {
   kStreamCells = 5,
 };
 
-constexpr Index kBlockCells = 512;  // unit of work for a thread; does not affect the data
+constexpr Index kBlockCells = 2048;  // unit of work for a thread; does not affect the data
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw InputError(message);
@@ -134,13 +134,17 @@ std::int32_t pick(const std::vector<double>& cum, double u) {
                                                             std::ssize(cum) - 1));
 }
 
-// Walker's alias table (Vose's construction) over one sample's gene weights.
+// Walker's alias table (Vose's construction) over one sample's gene weights. Each entry also
+// carries x = weight / size of both genes it can yield, so an event reads one 16-byte entry:
+// the tables of all samples exceed the caches, and this loop is bound by their latency.
 struct AliasEntry {
-  double prob;          // keep this column with this probability
-  std::int32_t alias;   // otherwise take this one
+  std::uint32_t threshold;  // keep the slot's gene when 32 random bits fall below this
+  std::int32_t alias;       // otherwise take this gene
+  float x_slot;             // mu_g exp(b[s,g]) / k_g of the slot's gene (times the cell factor: m/k)
+  float x_alias;            // the same for the alias gene
 };
 
-std::vector<AliasEntry> build_alias(const double* w, std::size_t n) {
+std::vector<AliasEntry> build_alias(const double* w, const double* inv_size, std::size_t n) {
   std::vector<AliasEntry> table(n);
   const double total = std::accumulate(w, w + n, 0.0);
   std::vector<double> scaled(n);
@@ -150,11 +154,19 @@ std::vector<AliasEntry> build_alias(const double* w, std::size_t n) {
     scaled[i] = w[i] * static_cast<double>(n) / total;
     (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::int32_t>(i));
   }
+  const auto set = [&](std::int32_t i, double prob, std::int32_t alias) {
+    // prob 1 (up to rounding) is encoded as alias = itself, so the coin does not matter.
+    if (prob >= 1.0) alias = i;
+    table[i].threshold = static_cast<std::uint32_t>(std::min(prob * 0x1.0p32, 4294967295.0));
+    table[i].alias = alias;
+    table[i].x_slot = static_cast<float>(w[i] * inv_size[i]);
+    table[i].x_alias = static_cast<float>(w[alias] * inv_size[alias]);
+  };
   while (!small.empty() && !large.empty()) {
     const std::int32_t s = small.back();
     small.pop_back();
     const std::int32_t l = large.back();
-    table[s] = {scaled[s], l};
+    set(s, scaled[s], l);
     scaled[l] -= 1.0 - scaled[s];
     if (scaled[l] < 1.0) {
       large.pop_back();
@@ -162,8 +174,8 @@ std::vector<AliasEntry> build_alias(const double* w, std::size_t n) {
     }
   }
   // What is left is 1 up to rounding.
-  for (const auto i : large) table[i] = {1.0, i};
-  for (const auto i : small) table[i] = {1.0, i};
+  for (const auto i : large) set(i, 1.0, i);
+  for (const auto i : small) set(i, 1.0, i);
   return table;
 }
 
@@ -174,12 +186,13 @@ struct Engine {
   double libsize_sdlog = 0.0;
   Index genes = 0;
   Index background_genes = 0;             // genes before the DE genes (drawn by the event loop)
+  int samples = 0;
   std::vector<double> sample_cum;         // cumulative sample probabilities
   std::vector<double> cluster_cum;
   std::vector<AliasEntry> alias;          // samples x background_genes
   std::vector<double> weight;             // samples x background_genes: mu_g exp(b[s,g])
   std::vector<double> total_weight;       // per sample
-  std::vector<double> inv_size;           // per gene
+  std::vector<std::int32_t> de_cluster;   // cluster code of each DE gene
   double direct_threshold = 0.0;          // expected events above which a cell is drawn per gene
 };
 
@@ -190,10 +203,13 @@ Engine make_engine(const SimulationDesign& d, const SimulationOptions& o) {
   e.libsize_sdlog = o.libsize_sdlog;
   e.genes = d.genes;
   e.background_genes = d.genes - static_cast<Index>(d.truth.size());
+  e.samples = o.samples;
   Xoshiro256 rng(o.seed, kStreamWeights, 0);
   e.sample_cum = cumulative(draw_weights(rng, o.samples, o.sample_imbalance));
   e.cluster_cum = cumulative(draw_weights(rng, o.clusters, o.cluster_imbalance));
   const auto nb = static_cast<std::size_t>(e.background_genes);
+  std::vector<double> inv_size(nb);
+  for (std::size_t g = 0; g < nb; ++g) inv_size[g] = 1.0 / d.gene_size[g];
   e.weight.resize(static_cast<std::size_t>(o.samples) * nb);
   e.total_weight.resize(static_cast<std::size_t>(o.samples));
   e.alias.reserve(e.weight.size());
@@ -203,12 +219,13 @@ Engine make_engine(const SimulationDesign& d, const SimulationOptions& o) {
       w[g] = d.gene_mean[g] * std::exp(d.random_effects[s * static_cast<std::size_t>(d.genes) + g]);
     e.total_weight[s] = std::accumulate(w, w + nb, 0.0);
     if (nb > 0) {
-      const auto table = build_alias(w, nb);
+      const auto table = build_alias(w, inv_size.data(), nb);
       e.alias.insert(e.alias.end(), table.begin(), table.end());
     }
   }
-  e.inv_size.resize(static_cast<std::size_t>(d.genes));
-  for (std::size_t g = 0; g < e.inv_size.size(); ++g) e.inv_size[g] = 1.0 / d.gene_size[g];
+  for (const auto& de : d.truth)
+    e.de_cluster.push_back(static_cast<std::int32_t>(
+        std::find(d.cluster_levels.begin(), d.cluster_levels.end(), de.cluster) - d.cluster_levels.begin()));
   // With a mean count per gene above ~8 the event loop does more work than one draw per gene.
   e.direct_threshold = 8.0 * static_cast<double>(nb);
   return e;
@@ -224,6 +241,22 @@ struct Scratch {
         touched(static_cast<std::size_t>((genes + 63) / 64), 0) {}
 };
 
+// A cell's own draws before its counts: its random stream continues from here.
+struct CellHead {
+  Xoshiro256 rng;
+  std::int32_t sample;
+  std::int32_t cluster;
+  double offset;
+};
+
+CellHead begin_cell(const Engine& e, Index cell) {
+  Xoshiro256 rng(e.seed, kStreamCells, static_cast<std::uint64_t>(cell));
+  const std::int32_t sample = pick(e.sample_cum, rng.uniform());
+  const std::int32_t cluster = pick(e.cluster_cum, rng.uniform());
+  const double offset = e.libsize_sdlog * detail::sample_normal(rng);
+  return {rng, sample, cluster, offset};
+}
+
 struct CellOut {
   std::int32_t sample;
   std::int32_t cluster;
@@ -238,27 +271,25 @@ void emit(std::vector<std::int32_t>& indices, std::vector<std::int32_t>& counts,
   counts.push_back(static_cast<std::int32_t>(x));
 }
 
-// Draw one cell: appends its nonzeros (increasing gene index) to indices/counts.
-CellOut simulate_cell(const Engine& e, Index cell, Scratch& scratch,
-                      std::vector<std::int32_t>& indices, std::vector<std::int32_t>& counts) {
+// Draw one cell's counts: appends its nonzeros (increasing gene index) to indices/counts and
+// returns its total.
+std::int64_t draw_counts(const Engine& e, CellHead& head, Scratch& scratch,
+                         std::vector<std::int32_t>& indices, std::vector<std::int32_t>& counts) {
   const SimulationDesign& d = *e.design;
-  Xoshiro256 rng(e.seed, kStreamCells, static_cast<std::uint64_t>(cell));
-  CellOut out{};
-  out.sample = pick(e.sample_cum, rng.uniform());
-  out.cluster = pick(e.cluster_cum, rng.uniform());
-  const double offset = e.libsize_sdlog * detail::sample_normal(rng);
-  const double factor = std::exp(offset);
-  const auto s = static_cast<std::size_t>(out.sample);
+  Xoshiro256& rng = head.rng;
+  std::int64_t total = 0;
+  const double factor = std::exp(head.offset);
+  const auto s = static_cast<std::size_t>(head.sample);
   const auto nb = static_cast<std::size_t>(e.background_genes);
-  const double* w = e.weight.data() + s * nb;
   const double expected = factor * e.total_weight[s];
 
   if (expected > e.direct_threshold) {
+    const double* w = e.weight.data() + s * nb;
     for (std::size_t g = 0; g < nb; ++g) {
       const std::int64_t x = detail::sample_negative_binomial(rng, d.gene_size[g], factor * w[g]);
       if (x > 0) {
         emit(indices, counts, static_cast<Index>(g), x);
-        out.total += x;
+        total += x;
       }
     }
   } else if (nb > 0) {
@@ -267,11 +298,13 @@ CellOut simulate_cell(const Engine& e, Index cell, Scratch& scratch,
     for (; events > 0; --events) {
       const auto slot = static_cast<std::size_t>(rng.below(nb));
       const AliasEntry& a = table[slot];
-      const auto g = rng.uniform() < a.prob ? slot : static_cast<std::size_t>(a.alias);
-      const double x = factor * w[g] * e.inv_size[g];  // m / k
+      const std::uint64_t bits = rng();  // low half: alias coin; high half: thinning uniform
+      const bool keep_slot = static_cast<std::uint32_t>(bits) < a.threshold;
+      const auto g = keep_slot ? slot : static_cast<std::size_t>(a.alias);
+      const double x = factor * static_cast<double>(keep_slot ? a.x_slot : a.x_alias);  // m / k
       // Keep with probability log(1 + x) / x; 1 - x/2 <= that <= 1 - x/2 + x^2/3 decides most
       // events without a log.
-      const double u = rng.uniform();
+      const double u = (static_cast<double>(bits >> 32) + 0.5) * 0x1.0p-32;
       const double lower = 1.0 - 0.5 * x;
       double log1px = 0.0;
       if (u >= lower) {
@@ -306,7 +339,7 @@ CellOut simulate_cell(const Engine& e, Index cell, Scratch& scratch,
         const std::size_t g = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
         bits &= bits - 1;
         emit(indices, counts, static_cast<Index>(g), scratch.count[g]);
-        out.total += scratch.count[g];
+        total += scratch.count[g];
         scratch.count[g] = 0;
       }
     }
@@ -314,19 +347,19 @@ CellOut simulate_cell(const Engine& e, Index cell, Scratch& scratch,
 
   // DE genes: the last ones, in increasing gene order, so appending keeps the row sorted.
   const bool treated = d.sample_treatment[s] == d.treated;
-  const std::string& cluster_name = d.cluster_levels[static_cast<std::size_t>(out.cluster)];
-  for (const auto& de : d.truth) {
+  for (std::size_t i = 0; i < d.truth.size(); ++i) {
+    const auto& de = d.truth[i];
     const auto g = static_cast<std::size_t>(de.gene_index);
-    double log_mean = d.random_effects[s * static_cast<std::size_t>(d.genes) + g] + offset;
-    if (treated && de.cluster == cluster_name) log_mean += de.beta;
+    double log_mean = d.random_effects[s * static_cast<std::size_t>(d.genes) + g] + head.offset;
+    if (treated && e.de_cluster[i] == head.cluster) log_mean += de.beta;
     const std::int64_t x =
         detail::sample_negative_binomial(rng, d.gene_size[g], d.gene_mean[g] * std::exp(log_mean));
     if (x > 0) {
       emit(indices, counts, de.gene_index, x);
-      out.total += x;
+      total += x;
     }
   }
-  return out;
+  return total;
 }
 
 // Cells [first, first + n) of one block.
@@ -351,16 +384,45 @@ std::vector<Block> simulate_blocks(const Engine& e, Index first, Index n, int th
   std::atomic<std::size_t> next{0};
   const auto work = [&]() {
     Scratch scratch(e.background_genes);
+    std::vector<CellHead> heads;
+    std::vector<std::int32_t> order;
+    std::vector<std::int64_t> tmp_start;  // where each cell's row begins in tmp_*
+    std::vector<std::int32_t> tmp_indices, tmp_counts;
     for (std::size_t b = next++; b < n_blocks; b = next++) {
       Block& block = blocks[b];
       const Index begin = first + static_cast<Index>(b) * kBlockCells;
-      const Index end = std::min(first + n, begin + kBlockCells);
-      block.row_nnz.reserve(static_cast<std::size_t>(end - begin));
-      block.cells.reserve(static_cast<std::size_t>(end - begin));
-      for (Index c = begin; c < end; ++c) {
-        const std::size_t before = block.indices.size();
-        block.cells.push_back(simulate_cell(e, c, scratch, block.indices, block.counts));
-        block.row_nnz.push_back(static_cast<std::int64_t>(block.indices.size() - before));
+      const auto n_block = static_cast<std::size_t>(std::min(first + n, begin + kBlockCells) - begin);
+      heads.clear();
+      for (std::size_t i = 0; i < n_block; ++i) heads.push_back(begin_cell(e, begin + static_cast<Index>(i)));
+      // Draw the cells grouped by sample (a counting sort), so one sample's alias table stays
+      // in cache across its cells; rows are put back in cell order below.
+      std::vector<std::size_t> bucket(static_cast<std::size_t>(e.samples) + 1, 0);
+      for (const auto& h : heads) ++bucket[static_cast<std::size_t>(h.sample) + 1];
+      std::partial_sum(bucket.begin(), bucket.end(), bucket.begin());
+      order.assign(n_block, 0);
+      for (std::size_t i = 0; i < n_block; ++i)
+        order[bucket[static_cast<std::size_t>(heads[i].sample)]++] = static_cast<std::int32_t>(i);
+      tmp_indices.clear();
+      tmp_counts.clear();
+      tmp_start.assign(n_block, 0);
+      block.cells.assign(n_block, CellOut{});
+      block.row_nnz.assign(n_block, 0);
+      for (const std::int32_t i : order) {
+        const auto ii = static_cast<std::size_t>(i);
+        tmp_start[ii] = static_cast<std::int64_t>(tmp_indices.size());
+        const std::int64_t total = draw_counts(e, heads[ii], scratch, tmp_indices, tmp_counts);
+        block.cells[ii] = {heads[ii].sample, heads[ii].cluster, total};
+        block.row_nnz[ii] = static_cast<std::int64_t>(tmp_indices.size()) - tmp_start[ii];
+      }
+      block.indices.resize(tmp_indices.size());
+      block.counts.resize(tmp_counts.size());
+      std::size_t pos = 0;
+      for (std::size_t i = 0; i < n_block; ++i) {
+        const auto from = static_cast<std::size_t>(tmp_start[i]);
+        const auto len = static_cast<std::size_t>(block.row_nnz[i]);
+        std::copy_n(tmp_indices.begin() + static_cast<std::ptrdiff_t>(from), len, block.indices.begin() + static_cast<std::ptrdiff_t>(pos));
+        std::copy_n(tmp_counts.begin() + static_cast<std::ptrdiff_t>(from), len, block.counts.begin() + static_cast<std::ptrdiff_t>(pos));
+        pos += len;
       }
     }
   };
