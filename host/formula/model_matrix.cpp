@@ -32,17 +32,22 @@ DesignSpec make_design_spec(const ParsedFormula& f, const std::vector<const Eval
     for (int v : f.terms[t]) coding[t].push_back(vars[static_cast<std::size_t>(v)]->categorical && contrasts_for(f.terms, t, v));
 
   // Without an intercept, R codes the first factor (of more than one level) in the first term
-  // holding one by indicators, so that the factor's columns span the intercept.
+  // holding one by indicators, so that the factor's columns span the intercept. Where there is
+  // none, the first single-level factor gets indicators (a single column of ones, as for a
+  // random component with one group) where R would stop with a contrasts error.
   if (!f.intercept) {
-    bool done = false;
-    for (std::size_t t = 0; t < f.terms.size() && !done; ++t)
-      for (std::size_t k = 0; k < f.terms[t].size() && !done; ++k) {
-        const auto* v = vars[static_cast<std::size_t>(f.terms[t][k])];
-        if (v->categorical && v->levels.size() > 1) {
-          coding[t][k] = false;
-          done = true;
+    for (const std::size_t min_levels : {std::size_t{2}, std::size_t{1}}) {
+      bool done = false;
+      for (std::size_t t = 0; t < f.terms.size() && !done; ++t)
+        for (std::size_t k = 0; k < f.terms[t].size() && !done; ++k) {
+          const auto* v = vars[static_cast<std::size_t>(f.terms[t][k])];
+          if (v->categorical && v->levels.size() >= min_levels) {
+            coding[t][k] = false;
+            done = true;
+          }
         }
-      }
+      if (done) break;
+    }
   }
 
   for (std::size_t t = 0; t < f.terms.size(); ++t) {
