@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <unordered_map>
 
 namespace flashmm::detail::formula {
@@ -140,14 +141,20 @@ class Evaluator {
   const std::string& src_;
 };
 
-void codes_from_strings(const std::vector<std::string>& values, EvaluatedVariable& out) {
-  out.levels = values;
-  std::sort(out.levels.begin(), out.levels.end());  // byte order, as R in the C locale
-  out.levels.erase(std::unique(out.levels.begin(), out.levels.end()), out.levels.end());
-  std::unordered_map<std::string, std::int32_t> index;
-  for (std::size_t k = 0; k < out.levels.size(); ++k) index.emplace(out.levels[k], static_cast<std::int32_t>(k));
-  out.codes.resize(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) out.codes[i] = index.at(values[i]);
+// Levels sorted in byte order (R in the C locale); views into the column avoid a copy per cell.
+void codes_from_strings(const std::vector<std::string>& strings, const std::vector<Index>& rows, EvaluatedVariable& out) {
+  std::unordered_map<std::string_view, std::int32_t> index;
+  for (Index r : rows) index.emplace(strings[static_cast<std::size_t>(r)], 0);
+  std::vector<std::string_view> distinct;
+  distinct.reserve(index.size());
+  for (const auto& kv : index) distinct.push_back(kv.first);
+  std::sort(distinct.begin(), distinct.end());
+  for (std::size_t k = 0; k < distinct.size(); ++k) {
+    index[distinct[k]] = static_cast<std::int32_t>(k);
+    out.levels.emplace_back(distinct[k]);
+  }
+  out.codes.resize(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out.codes[i] = index.at(strings[static_cast<std::size_t>(rows[i])]);
 }
 
 // A categorical variable from a column; `keep_all_logical`: a bare logical column is a factor
@@ -157,9 +164,7 @@ void categorical_from_column(const MetadataColumn& col, const std::vector<Index>
                              EvaluatedVariable& out, std::vector<std::string>& warnings) {
   const std::size_t m = rows.size();
   if (col.kind == Kind::string) {
-    std::vector<std::string> values(m);
-    for (std::size_t i = 0; i < m; ++i) values[i] = col.strings[static_cast<std::size_t>(rows[i])];
-    codes_from_strings(values, out);
+    codes_from_strings(col.strings, rows, out);
   } else if (col.kind == Kind::boolean) {
     bool seen[2] = {keep_all_logical, keep_all_logical};
     for (Index r : rows) seen[col.booleans[static_cast<std::size_t>(r)] ? 1 : 0] = true;

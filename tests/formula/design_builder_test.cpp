@@ -240,5 +240,14 @@ TEST(DesignBuilder, DeclaredCategoricalNumbersSortByValue) {
   for (std::size_t i = 0; i < fa.size(); ++i) EXPECT_EQ("factor(age)" + b.fixed_names()[i].substr(3), fa[i]);
 }
 
+TEST(DesignBuilder, ContrastRuleUsesContainmentInEarlierTerms) {
+  // R: in trt:sex + trt:season, season's reduced term {trt} is contained in the earlier trt:sex,
+  // so season gets contrasts there; trt (reduced {season}, in no earlier term) gets indicators.
+  EXPECT_EQ(DesignBuilder(mm(), "~ trt:sex + trt:season").fixed_names(),
+            (std::vector<std::string>{"(Intercept)", "trtA:sexF", "trtB:sexF", "trtA:sexM", "trtB:sexM",
+                                      "trtA:seasonSummer", "trtB:seasonSummer", "trtA:seasonWinter", "trtB:seasonWinter"}));
+  EXPECT_EQ(DesignBuilder(mm(), "~ age:trt").fixed_names(), (std::vector<std::string>{"(Intercept)", "age:trtA", "age:trtB"}));
+}
+
 }  // namespace
 }  // namespace flashmm
