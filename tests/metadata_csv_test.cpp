@@ -1,0 +1,175 @@
+#include <flashmm/error.hpp>
+#include <flashmm/metadata_csv.hpp>
+
+#include "support/fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+namespace flashmm {
+namespace {
+
+using Kind = MetadataColumn::Kind;
+
+// A file in a fresh temporary directory, removed with the fixture.
+class MetadataCsv : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("flashmm_metadata_csv_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const auto path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  static std::string error_of(const std::string& path, const MetadataCsvOptions& opt = {}) {
+    try {
+      read_metadata_csv(path, opt);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(MetadataCsv, ReadsS1Fixture) {
+  const Metadata md = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  ASSERT_EQ(md.n_cells(), 4000);
+  EXPECT_EQ(md.cell_ids[0], "Cell1");
+  ASSERT_EQ(md.columns.size(), 6u);
+  EXPECT_EQ(md.find("sam")->kind, Kind::string);
+  EXPECT_EQ(md.find("cls")->kind, Kind::string);  // quoted digits: R's character column
+  EXPECT_EQ(md.find("cls")->strings[0], "4");
+  EXPECT_EQ(md.find("batch")->kind, Kind::string);
+  EXPECT_EQ(md.find("libsize")->kind, Kind::numeric);
+  EXPECT_EQ(md.find("libsize")->numbers[0], 91);
+  EXPECT_EQ(md.find("age")->numbers[1], 40);
+}
+
+TEST_F(MetadataCsv, WithoutIdColumnRowNumbersAreIds) {
+  MetadataCsvOptions opt;
+  opt.has_id_column = false;
+  const Metadata md = read_metadata_csv(testing::data_path("mm_metadata.csv"), opt);
+  ASSERT_EQ(md.n_cells(), 40);
+  EXPECT_EQ(md.cell_ids.front(), "1");
+  EXPECT_EQ(md.cell_ids.back(), "40");
+  EXPECT_EQ(md.columns.size(), 9u);
+  EXPECT_EQ(md.find("cluster_name")->strings[3], "NK-like/2");
+  EXPECT_DOUBLE_EQ(md.find("loglib")->numbers[0], 8.09529377684465);
+}
+
+TEST_F(MetadataCsv, TsvQuotesMissingAndBooleans) {
+  const auto path = write("m.tsv",
+                          "cell\tgroup\tscore\tflag\tnote\r\n"
+                          "c1\tA\t1.5\tTRUE\t\"tab\there\"\r\n"
+                          "c2\tNA\tNA\tfalse\t\"say \"\"hi\"\"\"\r\n"
+                          "c3\tB\t\tFALSE\t\"two\nlines\"\r\n"
+                          "c4\t\tnan\t\tplain\r\n");
+  const Metadata md = read_metadata_csv(path);
+  ASSERT_EQ(md.n_cells(), 4);
+  EXPECT_EQ(md.cell_ids, (std::vector<std::string>{"c1", "c2", "c3", "c4"}));
+  const auto* group = md.find("group");
+  EXPECT_EQ(group->kind, Kind::string);
+  EXPECT_FALSE(group->is_missing(0));
+  EXPECT_TRUE(group->is_missing(1));
+  EXPECT_TRUE(group->is_missing(3));
+  const auto* score = md.find("score");
+  EXPECT_EQ(score->kind, Kind::numeric);
+  EXPECT_EQ(score->numbers[0], 1.5);
+  EXPECT_TRUE(std::isnan(score->numbers[1]) && std::isnan(score->numbers[2]) && std::isnan(score->numbers[3]));
+  const auto* flag = md.find("flag");
+  EXPECT_EQ(flag->kind, Kind::boolean);
+  EXPECT_EQ(flag->booleans[0], 1);
+  EXPECT_EQ(flag->booleans[1], 0);
+  EXPECT_TRUE(flag->is_missing(3));
+  const auto* note = md.find("note");
+  EXPECT_EQ(note->strings[0], "tab\there");
+  EXPECT_EQ(note->strings[1], "say \"hi\"");
+  EXPECT_EQ(note->strings[2], "two\nlines");
+}
+
+TEST_F(MetadataCsv, QuotingMarksTextOnlyWhenMixed) {
+  // Every field quoted (pandas QUOTE_ALL): quotes say nothing, numbers stay numbers.
+  const Metadata all = read_metadata_csv(write("all.csv", "\"id\",\"n\"\n\"a\",\"1\"\n\"b\",\"2\"\n"));
+  EXPECT_EQ(all.find("n")->kind, Kind::numeric);
+  // Mixed (R's write.csv): the quoted digit column is text.
+  const auto mixed = write("mixed.csv", "\"id\",\"cls\",\"n\"\n\"a\",\"1\",3\n\"b\",\"10\",4\n");
+  EXPECT_EQ(read_metadata_csv(mixed).find("cls")->kind, Kind::string);
+  MetadataCsvOptions opt;
+  opt.quoted_numbers_are_text = false;
+  EXPECT_EQ(read_metadata_csv(mixed, opt).find("cls")->kind, Kind::numeric);
+}
+
+TEST_F(MetadataCsv, IdColumnByNameAndWriteTableHeader) {
+  MetadataCsvOptions opt;
+  opt.id_column = "barcode";
+  const Metadata md = read_metadata_csv(write("m.csv", "x,barcode,y\n1,AAA,u\n2,CCC,v\n"), opt);
+  EXPECT_EQ(md.cell_ids, (std::vector<std::string>{"AAA", "CCC"}));
+  ASSERT_EQ(md.columns.size(), 2u);
+  EXPECT_EQ(md.columns[0].name, "x");
+  EXPECT_EQ(md.columns[1].name, "y");
+  // R's write.table: no header field for the row names.
+  const Metadata wt = read_metadata_csv(write("wt.txt", "a\tb\nr1\t1\tx\nr2\t2\ty\n"));
+  EXPECT_EQ(wt.cell_ids, (std::vector<std::string>{"r1", "r2"}));
+  EXPECT_EQ(wt.find("a")->kind, Kind::numeric);
+  opt.id_column = "barcod";
+  const std::string msg = error_of(write("m2.csv", "x,barcode,y\n1,AAA,u\n"), opt);
+  EXPECT_NE(msg.find("no id column `barcod`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`barcode`"), std::string::npos) << msg;
+}
+
+TEST_F(MetadataCsv, DeclaredCategorical) {
+  MetadataCsvOptions opt;
+  opt.categorical = {"cls", "dose", "ok"};
+  const Metadata md =
+      read_metadata_csv(write("m.csv", "id,cls,dose,ok\na,s2,10,TRUE\nb,s10,2.50,FALSE\nc,s1,NA,TRUE\nd,s2,100000,NA\n"), opt);
+  const auto* cls = md.find("cls");
+  ASSERT_EQ(cls->kind, Kind::categorical);
+  EXPECT_EQ(cls->levels, (std::vector<std::string>{"s1", "s10", "s2"}));  // byte order for text
+  EXPECT_EQ(cls->codes, (std::vector<std::int32_t>{2, 1, 0, 2}));
+  const auto* dose = md.find("dose");
+  ASSERT_EQ(dose->kind, Kind::categorical);
+  EXPECT_EQ(dose->levels, (std::vector<std::string>{"2.5", "10", "1e+05"}));  // by value, as R prints
+  EXPECT_EQ(dose->codes, (std::vector<std::int32_t>{1, 0, -1, 2}));
+  const auto* ok = md.find("ok");
+  EXPECT_EQ(ok->levels, (std::vector<std::string>{"FALSE", "TRUE"}));
+  EXPECT_EQ(ok->codes, (std::vector<std::int32_t>{1, 0, 1, -1}));
+  opt.categorical = {"dos"};
+  const std::string msg = error_of(write("m2.csv", "id,cls,dose\na,1,2\n"), opt);
+  EXPECT_NE(msg.find("no column `dos`"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`dose`"), std::string::npos) << msg;
+}
+
+TEST_F(MetadataCsv, ErrorsNameFileLineAndIds) {
+  const auto dup = write("dup.csv", "id,x\nc1,1\nc2,2\nc1,3\nc2,4\nc3,5\n");
+  std::string msg = error_of(dup);
+  EXPECT_NE(msg.find(dup), std::string::npos) << msg;
+  EXPECT_NE(msg.find("2 duplicated cell ids"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`c1` (lines 2 and 4)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`c2` (lines 3 and 5)"), std::string::npos) << msg;
+  EXPECT_THROW(read_metadata_csv(dup), InputError);
+
+  const auto ragged = write("ragged.csv", "id,x,y\nc1,1,2\nc2,1\n");
+  msg = error_of(ragged);
+  EXPECT_NE(msg.find(ragged + " line 3: 2 fields where the header has 3"), std::string::npos) << msg;
+  EXPECT_THROW(read_metadata_csv(ragged), IoError);
+
+  msg = error_of(write("open.csv", "id,x\nc1,\"abc\nc2,2\n"));
+  EXPECT_NE(msg.find("line 2: a quoted field is not closed"), std::string::npos) << msg;
+
+  msg = error_of((dir_ / "absent.csv").string());
+  EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
+  msg = error_of(write("dupcol.csv", "id,x,x\nc1,1,2\n"));
+  EXPECT_NE(msg.find("column `x` appears twice"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace flashmm
