@@ -1,5 +1,7 @@
 // The fit against FLASHMM's own output on s1, gene by gene, for every fixture model.
+#include <flashmm/formula.hpp>
 #include <flashmm/lmm.hpp>
+#include <flashmm/metadata_csv.hpp>
 
 #include <gtest/gtest.h>
 
@@ -42,17 +44,33 @@ std::vector<ModelCase> model_cases() {
   };
 }
 
+// The same design from the formulas of the fixture table (ALGORITHM.md section 5), read from
+// s1_metadata.csv by the CSV reader, instead of hand-built matrices.
+testing::S1Design design_from_formulas(const ModelCase& c) {
+  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  const std::string fixed = c.fixed == "intercept" ? "~ log(libsize) + age + cls + cls:trt"
+                                                   : "~ 0 + log(libsize) + cls + cls:trt";
+  std::vector<std::string> random = {"~ 0 + sam"};
+  if (c.random == "sam+batch") random.push_back("~ 0 + batch");
+  const DesignBuilder builder(meta, fixed, random);
+  testing::S1Design d;
+  builder.build(0, builder.n_used_cells(), d.X, d.Z);
+  d.fixed_names = builder.fixed_names();
+  d.random_names = builder.random_names();
+  d.component_names = builder.component_names();
+  d.d = builder.d();
+  return d;
+}
+
 class FitFixture : public ::testing::TestWithParam<ModelCase> {
  protected:
-  static LmmFit fit_case(const ModelCase& c, FitPath path = FitPath::automatic, int threads = 0) {
-    const auto design = testing::s1_design(c.fixed, c.random);
+  static LmmFit fit_case(const ModelCase& c, bool from_formulas = false) {
+    const auto design = from_formulas ? design_from_formulas(c) : testing::s1_design(c.fixed, c.random);
     const SummaryStats stats = testing::s1_stats(design);
     LmmOptions opt;
     opt.method = c.method;
     opt.max_iter = c.max_iter;
     opt.epsilon = c.epsilon;
-    opt.path = path;
-    opt.threads = threads;
     return fit_lmm(stats, opt);
   }
 };
@@ -78,9 +96,7 @@ void expect_matrix(const std::string& file, const Eigen::MatrixXd& ours, const s
   EXPECT_GT(compared, 0);
 }
 
-TEST_P(FitFixture, MatchesFlashmmOnConvergedGenes) {
-  const ModelCase& c = GetParam();
-  const LmmFit fit = fit_case(c);
+void check_against_fixtures(const ModelCase& c, const LmmFit& fit) {
   const auto& genes = fit.gene_names;
   const double tol = 1e-8;
 
@@ -123,6 +139,14 @@ TEST_P(FitFixture, MatchesFlashmmOnConvergedGenes) {
         EXPECT_TRUE(near_relative(ours(i, j), ref(i, j), tol) || std::abs(ours(i, j) - ref(i, j)) < 1e-15)
             << c.prefix << " cov " << genes[g] << " (" << i << "," << j << "): " << ours(i, j) << " vs " << ref(i, j);
   }
+}
+
+TEST_P(FitFixture, MatchesFlashmmOnConvergedGenes) { check_against_fixtures(GetParam(), fit_case(GetParam())); }
+
+TEST_P(FitFixture, MatchesFlashmmWithDesignsFromFormulaStrings) {
+  const LmmFit fit = fit_case(GetParam(), true);
+  EXPECT_EQ(fit.component_names[0], "sam");
+  check_against_fixtures(GetParam(), fit);
 }
 
 INSTANTIATE_TEST_SUITE_P(S1, FitFixture, ::testing::ValuesIn(model_cases()),
