@@ -412,7 +412,14 @@ std::vector<Block> simulate_blocks(const Engine& e, Index first, Index n, int th
       for (const std::int32_t i : order) {
         const auto ii = static_cast<std::size_t>(i);
         tmp_start[ii] = static_cast<std::int64_t>(tmp_indices.size());
-        const std::int64_t total = draw_counts(e, heads[ii], scratch, tmp_indices, tmp_counts);
+        // Real data hold no empty cells (quality control removes them, and log(libsize) needs
+        // libsize > 0): an empty cell is drawn again from its own stream, a bounded number of times.
+        std::int64_t total = 0;
+        for (int attempt = 0; attempt < 100 && total == 0; ++attempt) {
+          tmp_indices.resize(static_cast<std::size_t>(tmp_start[ii]));
+          tmp_counts.resize(static_cast<std::size_t>(tmp_start[ii]));
+          total = draw_counts(e, heads[ii], scratch, tmp_indices, tmp_counts);
+        }
         block.cells[ii] = {heads[ii].sample, heads[ii].cluster, total};
         block.row_nnz[ii] = static_cast<std::int64_t>(tmp_indices.size()) - tmp_start[ii];
       }

@@ -31,6 +31,7 @@ struct DesignBuilder::Impl {
   std::vector<Index> random_offsets;  // first Z column of each component
   std::vector<std::string> fixed_names, random_names, component_names, warnings;
   std::vector<Index> used;
+  Index n_rows = 0;  // metadata rows the design was built from
   Index q = 0;
 };
 
@@ -55,6 +56,7 @@ DesignBuilder::DesignBuilder(const Metadata& md, std::string fixed_formula, std:
       }
 
   const Index n = md.n_cells();
+  im.n_rows = n;
   std::vector<const MetadataColumn*> cols;
   for (const auto& name : used_columns) {
     cols.push_back(md.find(name));
@@ -131,6 +133,7 @@ std::vector<int> DesignBuilder::d() const {
 const std::vector<std::string>& DesignBuilder::component_names() const { return impl_->component_names; }
 Index DesignBuilder::n_used_cells() const { return static_cast<Index>(impl_->used.size()); }
 const std::vector<Index>& DesignBuilder::used_cells() const { return impl_->used; }
+Index DesignBuilder::n_metadata_rows() const { return impl_->n_rows; }
 const std::vector<std::string>& DesignBuilder::warnings() const { return impl_->warnings; }
 
 void DesignBuilder::build(Index begin, Index end, RowMatrixXd& X, SparseRowMatrix& Z) const {

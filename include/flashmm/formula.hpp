@@ -60,6 +60,8 @@ class DesignBuilder {
   Index n_used_cells() const;
   /// The metadata rows (0-based) kept, ascending; row i of the design is cell used_cells()[i].
   const std::vector<Index>& used_cells() const;
+  /// Rows of the metadata the design was built from (used or dropped).
+  Index n_metadata_rows() const;
 
   /// Rows [begin, end) of the design (indices into used_cells()): X becomes (end - begin) x p,
   /// dense row-major; Z (end - begin) x q, sparse row-major (compressed), without explicit zeros.

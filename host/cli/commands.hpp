@@ -1,0 +1,18 @@
+#pragma once
+// Internal: registration of the subcommands with CLI11, one file each.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace flashmm::cli {
+
+/// Each add_* registers a subcommand and the callback that runs it.
+void add_demo(CLI::App& app);
+
+/// Runs the callback of the subcommand that was parsed.
+void run_selected(CLI::App& app);
+
+/// Registers the function run_selected calls for subcommand sub.
+void set_action(CLI::App* sub, std::function<void()> action);
+
+}  // namespace flashmm::cli
