@@ -178,8 +178,7 @@ void H5adWriter::finish(const Metadata& obs) {
   s.indices.reset();
   s.x.reset();
   if (H5Fflush(s.file, H5F_SCOPE_GLOBAL) < 0) throw IoError(s.path + ": cannot flush the file (disk full?)");
-  const hid_t f = s.file;
-  s.file = h::Handle();  // detach, close explicitly to check the result
+  const hid_t f = s.file.release();  // closed explicitly to check the result
   if (H5Fclose(f) < 0) throw IoError(s.path + ": cannot close the file (disk full?)");
   s.temp.commit();
   s.finished = true;

@@ -123,7 +123,8 @@ bool exists(hid_t loc, const std::string& path) {
     std::size_t slash = path.find('/', start);
     if (slash == std::string::npos) slash = path.size();
     if (slash > start) {
-      prefix += (prefix.empty() ? "" : "/") + path.substr(start, slash - start);
+      if (!prefix.empty()) prefix += '/';
+      prefix.append(path, start, slash - start);
       if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
     }
     start = slash + 1;
@@ -289,7 +290,7 @@ namespace {
 void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data) {
   if (has_attr(obj, name)) H5Adelete(obj, name.c_str());
   Handle a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!a.valid() || H5Awrite(a, type, data) < 0)
+  if (!a.valid() || (data != nullptr && H5Awrite(a, type, data) < 0))
     fail(file_name(obj), "cannot write attribute '" + name + "' of " + object_name(obj) + " (disk full?)");
 }
 Handle bool_type() {

@@ -36,6 +36,8 @@ class Handle {
     if (id_ >= 0 && closer_ != nullptr) closer_(id_);
     id_ = H5I_INVALID_HID;
   }
+  /// Gives up ownership (to close explicitly and check the result).
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }  // NOLINT: passes straight to the C API
   bool valid() const { return id_ >= 0; }

@@ -1,6 +1,7 @@
 #pragma once
 // Streaming readers of single-cell count matrices. A reader hands out consecutive blocks of
 // cells so that memory is bounded by the block, never by the whole matrix (10^5..10^7 cells).
+#include <flashmm/error.hpp>
 #include <flashmm/types.hpp>
 
 #include <cstdint>
