@@ -62,6 +62,9 @@ class DenseTextReader final : public ReaderBase {
       }
     }
     if (first_row) cell_ids_ = head.size() > 0 ? std::vector<std::string>(head.begin() + 1, head.end()) : head;
+    if (cell_ids_.empty() || gene_names_.empty())
+      throw IoError(path + ": no " + std::string(cell_ids_.empty() ? "cell columns" : "gene rows") +
+                    "; expected a dense genes x cells table (comma or tab separated, header of cell ids)");
     // Place by cell; entries arrive in gene order so genes stay ascending within a cell.
     m_.indptr.assign(cell_ids_.size() + 1, 0);
     for (auto c : cell_of) ++m_.indptr[static_cast<std::size_t>(c) + 1];
