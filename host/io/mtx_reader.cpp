@@ -137,7 +137,7 @@ class MtxReader final : public ReaderBase {
       std::string msg = path + ": the matrix is " + std::to_string(header_.rows) + " x " + std::to_string(header_.cols) +
                         " (genes x cells) but " + names_from + " give " + std::to_string(n_genes()) + " genes and " +
                         std::to_string(n_cells()) + " cells";
-      if (header_.rows == n_cells() && header_.cols == n_genes()) msg += "; the matrix looks transposed (cells x genes), expected genes x cells";
+      if (header_.rows == n_cells() && header_.cols == n_genes()) msg += "; the matrix looks transposed (cells x genes, expected genes x cells) or the gene and cell files are swapped";
       throw IoError(msg);
     }
     scan();
