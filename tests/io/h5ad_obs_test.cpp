@@ -52,3 +52,45 @@ TEST(H5adObs, VarNames) {
 
 }  // namespace
 }  // namespace flashmm::testing
+
+#include "io/hdf5_util.hpp"
+#include "io/io_test_util.hpp"
+
+namespace flashmm::testing {
+namespace {
+
+// anndata 0.7 stores categorical codes as a plain dataset with the levels in obs/__categories;
+// booleans as numpy bool enums; strings as variable-length strings; no column-order attribute.
+TEST(H5adObs, Anndata07EncodingAndOtherKinds) {
+  namespace h5 = detail::h5;
+  ScratchDir dir("obs07");
+  const std::string path = dir.file("old.h5ad");
+  {
+    h5::Handle f = h5::create_file(path);
+    h5::Handle obs = h5::create_group(f, "obs");
+    h5::write_string_attr(obs, "_index", "index");
+    h5::write_strings(obs, "index", {"c1", "c2", "c3"});
+    h5::Handle cats = h5::create_group(obs, "__categories");
+    h5::write_strings(cats, "grp", {"x", "y"});
+    h5::write_vector(obs, "grp", std::vector<std::int8_t>{1, -1, 0});
+    h5::write_vector(obs, "n", std::vector<std::int64_t>{3, 4, 5});
+    h5::write_bools(obs, "ok", {1, 0, 1});
+    h5::write_strings(obs, "s", {"a", "", "c"});
+  }
+  const Metadata m = io::read_h5ad_obs(path);
+  EXPECT_EQ(m.cell_ids, (std::vector<std::string>{"c1", "c2", "c3"}));
+  ASSERT_EQ(m.columns.size(), 4u);  // members in name order: grp, n, ok, s
+  const MetadataColumn* grp = m.find("grp");
+  ASSERT_NE(grp, nullptr);
+  EXPECT_EQ(grp->kind, MetadataColumn::Kind::categorical);
+  EXPECT_EQ(grp->levels, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(grp->codes, (std::vector<std::int32_t>{1, -1, 0}));
+  EXPECT_TRUE(grp->is_missing(1));
+  EXPECT_EQ(m.find("n")->numbers, (std::vector<double>{3, 4, 5}));
+  EXPECT_EQ(m.find("ok")->kind, MetadataColumn::Kind::boolean);
+  EXPECT_EQ(m.find("ok")->booleans, (std::vector<std::uint8_t>{1, 0, 1}));
+  EXPECT_EQ(m.find("s")->strings, (std::vector<std::string>{"a", "", "c"}));
+}
+
+}  // namespace
+}  // namespace flashmm::testing
