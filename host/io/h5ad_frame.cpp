@@ -71,16 +71,8 @@ std::vector<std::string> frame_column_names(hid_t frame) {
   // anndata 0.7 files without column-order: take the members except the index and __categories.
   std::vector<std::string> names;
   const std::string index = h::read_string_attr(frame, "_index", "_index");
-  H5G_info_t info;
-  if (H5Gget_info(frame, &info) < 0) throw IoError(h::file_name(frame) + ": cannot list " + h::object_name(frame));
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(frame, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    if (len <= 0) continue;
-    std::string s(static_cast<std::size_t>(len) + 1, '\0');
-    H5Lget_name_by_idx(frame, ".", H5_INDEX_NAME, H5_ITER_INC, i, s.data(), s.size(), H5P_DEFAULT);
-    s.resize(static_cast<std::size_t>(len));
-    if (s != index && s != "__categories") names.push_back(s);
-  }
+  for (auto& s : h::member_names(frame))
+    if (s != index && s != "__categories") names.push_back(std::move(s));
   return names;
 }
 

@@ -24,7 +24,14 @@ std::unique_ptr<io::MatrixReader> open_h5ad(const std::string& path, const io::R
   }
   if (!h5::exists(file, x_path)) {
     std::string hint = "; the file is not an AnnData file or is truncated";
-    if (!options.layer.empty()) hint = "; check the layer name (layers hold the alternative matrices)";
+    if (!options.layer.empty()) {
+      std::string names;
+      if (h5::is_group(file, "layers")) {
+        h5::Handle layers = h5::open_group(file, "layers");
+        for (const auto& n : h5::member_names(layers)) names += (names.empty() ? "" : ", ") + n;
+      }
+      hint = "; the file's layers are: " + (names.empty() ? std::string("(none)") : names);
+    }
     if (options.use_raw) hint = "; the file has no raw data, drop the raw option";
     throw IoError(path + ": no matrix '" + x_path + "'" + hint);
   }

@@ -167,6 +167,21 @@ Handle open_object(hid_t loc, const std::string& path) {
   return Handle(o, H5Oclose);
 }
 
+std::vector<std::string> member_names(hid_t group) {
+  H5G_info_t info;
+  if (H5Gget_info(group, &info) < 0) fail(file_name(group), "cannot list " + object_name(group) + "; the file may be corrupt");
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len <= 0) continue;
+    std::string s(static_cast<std::size_t>(len) + 1, '\0');
+    H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, s.data(), s.size(), H5P_DEFAULT);
+    s.resize(static_cast<std::size_t>(len));
+    names.push_back(std::move(s));
+  }
+  return names;
+}
+
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
 namespace {

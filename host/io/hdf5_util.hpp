@@ -71,6 +71,9 @@ Handle open_dataset(hid_t loc, const std::string& path);
 /// Opens a group or a dataset.
 Handle open_object(hid_t loc, const std::string& path);
 
+/// Names of the links in a group, in name order.
+std::vector<std::string> member_names(hid_t group);
+
 bool has_attr(hid_t obj, const std::string& name);
 /// A scalar string attribute (variable or fixed length); `fallback` when absent.
 std::string read_string_attr(hid_t obj, const std::string& name, const std::string& fallback = {});

@@ -47,16 +47,8 @@ std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderO
       anndata = detail::h5::exists(f, "X") && detail::h5::is_group(f, "obs");
       if (!tenx && !anndata) {
         // Cell Ranger v2: one group per genome holding barcodes and gene_names.
-        H5G_info_t info;
-        if (H5Gget_info(f, &info) >= 0 && info.nlinks >= 1) {
-          const ssize_t len = H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, 0, nullptr, 0, H5P_DEFAULT);
-          if (len > 0) {
-            std::string s(static_cast<std::size_t>(len) + 1, '\0');
-            H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, 0, s.data(), s.size(), H5P_DEFAULT);
-            s.resize(static_cast<std::size_t>(len));
-            tenx = detail::h5::is_dataset(f, s + "/barcodes");
-          }
-        }
+        for (const auto& s : detail::h5::member_names(f))
+          if (detail::h5::is_dataset(f, s + "/barcodes")) tenx = true;
       }
     }
     if (tenx) return detail::open_tenx_h5(path, options);

@@ -17,14 +17,7 @@ std::unique_ptr<io::MatrixReader> open_tenx_h5(const std::string& path, const io
   std::string group = "matrix";
   if (!h5::is_group(file, group)) {
     group.clear();
-    H5G_info_t info;
-    if (H5Gget_info(file, &info) < 0) throw IoError(path + ": cannot list the file's groups; the file may be corrupt");
-    for (hsize_t i = 0; i < info.nlinks; ++i) {
-      const ssize_t len = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-      if (len <= 0) continue;
-      std::string s(static_cast<std::size_t>(len) + 1, '\0');
-      H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, s.data(), s.size(), H5P_DEFAULT);
-      s.resize(static_cast<std::size_t>(len));
+    for (const auto& s : h5::member_names(file)) {
       if (h5::is_dataset(file, s + "/barcodes") && h5::is_dataset(file, s + "/gene_names")) {
         if (!group.empty()) throw IoError(path + ": several genomes (" + group + ", " + s + "); split the file per genome");
         group = s;
