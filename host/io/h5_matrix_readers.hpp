@@ -1,0 +1,34 @@
+#pragma once
+// The three layouts of a matrix in HDF5 files, each streamed by cell:
+//   cell-major compressed (h5ad CSR cells x genes; 10x .h5 CSC genes x cells),
+//   gene-major compressed (h5ad CSC cells x genes),
+//   dense 2-D (h5ad X as cells x genes array).
+#include <flashmm/io/matrix_reader.hpp>
+
+#include "io/hdf5_util.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace flashmm::detail {
+
+/// What every layout needs: the open file (kept open while reading) and the names.
+struct H5MatrixSource {
+  std::string path;
+  h5::Handle file;
+  std::vector<std::string> gene_names;
+  std::vector<std::string> cell_ids;
+};
+
+/// `group` holds data (any numeric type), indices (gene of each entry) and indptr
+/// (n_cells + 1 offsets): one compressed row per cell. indptr is read whole (8 bytes a cell);
+/// indices/data are read by hyperslab, one chunk of cells at a time.
+std::unique_ptr<io::MatrixReader> make_cell_major_reader(H5MatrixSource source, hid_t group);
+/// `group` holds data, indices (cell of each entry, ascending within a gene) and indptr
+/// (n_genes + 1 offsets): one compressed column per gene.
+std::unique_ptr<io::MatrixReader> make_gene_major_reader(H5MatrixSource source, hid_t group);
+/// `dataset` is a 2-D n_cells x n_genes array.
+std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, hid_t dataset);
+
+}  // namespace flashmm::detail

@@ -1,0 +1,146 @@
+#pragma once
+// Small RAII and checked helpers over the HDF5 C API, shared by the h5ad and 10x readers and
+// writers. Every call's return value is checked; failures become flashmm::IoError messages that
+// name the file and the object (HDF5's own error stack printing is silenced).
+#include <flashmm/error.hpp>
+#include <flashmm/types.hpp>
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flashmm::detail::h5 {
+
+/// Owns one HDF5 identifier and closes it with the right H5*close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), closer_(o.closer_) {}
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, H5I_INVALID_HID);
+      closer_ = o.closer_;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+  void reset() {
+    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+    id_ = H5I_INVALID_HID;
+  }
+  /// Gives up ownership (to close explicitly and check the result).
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }  // NOLINT: passes straight to the C API
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// Turns off HDF5's automatic printing of its error stack (we build our own messages).
+void silence_errors();
+
+/// "FILE: OBJECT: what" style message helper.
+[[noreturn]] void fail(const std::string& file, const std::string& message);
+
+/// Opens an HDF5 file for reading; IoError when missing or not HDF5.
+Handle open_file(const std::string& path);
+/// Creates (truncates) an HDF5 file for writing.
+Handle create_file(const std::string& path);
+/// The path of an object inside its file ("/X/data"), for messages.
+std::string object_name(hid_t obj);
+/// The file name an object lives in, for messages.
+std::string file_name(hid_t obj);
+
+/// Whether `path` (may contain '/') exists below loc, checking each component.
+bool exists(hid_t loc, const std::string& path);
+bool is_group(hid_t loc, const std::string& path);
+bool is_dataset(hid_t loc, const std::string& path);
+Handle open_group(hid_t loc, const std::string& path);
+Handle open_dataset(hid_t loc, const std::string& path);
+/// Opens a group or a dataset.
+Handle open_object(hid_t loc, const std::string& path);
+
+/// Names of the links in a group, in name order.
+std::vector<std::string> member_names(hid_t group);
+
+bool has_attr(hid_t obj, const std::string& name);
+/// A scalar string attribute (variable or fixed length); `fallback` when absent.
+std::string read_string_attr(hid_t obj, const std::string& name, const std::string& fallback = {});
+/// A 1-D string array attribute (empty when absent or an empty numeric array, as anndata writes).
+std::vector<std::string> read_string_array_attr(hid_t obj, const std::string& name);
+/// A 1-D integer array attribute (e.g. shape).
+std::vector<std::int64_t> read_int_array_attr(hid_t obj, const std::string& name);
+
+/// Dimensions of a dataset.
+std::vector<hsize_t> dims(hid_t dataset);
+/// Number of elements of a 1-D dataset (IoError if not 1-D).
+Index length(hid_t dataset);
+/// The class of a dataset's stored type.
+H5T_class_t type_class(hid_t dataset);
+
+/// Reads elements [offset, offset + count) of a 1-D dataset converted to `memtype` into `out`.
+void read_slice(hid_t dataset, hid_t memtype, Index offset, Index count, void* out);
+/// Reads rows [row, row + n_rows) of a 2-D dataset converted to `memtype` (row-major).
+void read_rows(hid_t dataset, hid_t memtype, Index row, Index n_rows, void* out);
+
+template <class T>
+hid_t native_type();
+template <>
+inline hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+template <>
+inline hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+template <>
+inline hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+template <>
+inline hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+template <>
+inline hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+
+/// A whole small 1-D dataset converted to T.
+template <class T>
+std::vector<T> read_all(hid_t dataset) {
+  std::vector<T> out(static_cast<std::size_t>(length(dataset)));
+  read_slice(dataset, native_type<T>(), 0, static_cast<Index>(out.size()), out.data());
+  return out;
+}
+/// A whole 1-D string dataset (variable or fixed length, ASCII or UTF-8).
+std::vector<std::string> read_strings(hid_t dataset);
+
+// ---- writing --------------------------------------------------------------------------------
+Handle create_group(hid_t loc, const std::string& name);
+void write_string_attr(hid_t obj, const std::string& name, const std::string& value);
+void write_string_array_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+void write_int64_array_attr(hid_t obj, const std::string& name, const std::vector<std::int64_t>& values);
+/// numpy's bool as h5py stores it: an int8 enum {FALSE, TRUE}.
+void write_bool_attr(hid_t obj, const std::string& name, bool value);
+/// The anndata encoding attributes.
+void write_encoding(hid_t obj, const std::string& type, const std::string& version);
+/// A fixed-size 1-D dataset (optionally chunked + gzip when level > 0 and n > 0).
+Handle write_dataset(hid_t loc, const std::string& name, hid_t filetype, hid_t memtype, const void* data, Index n,
+                     int gzip_level = 0);
+template <class T>
+Handle write_vector(hid_t loc, const std::string& name, const std::vector<T>& v, int gzip_level = 0) {
+  return write_dataset(loc, name, native_type<T>(), native_type<T>(), v.data(), static_cast<Index>(v.size()),
+                       gzip_level);
+}
+/// A 1-D variable-length UTF-8 string dataset.
+Handle write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values);
+/// A 1-D numpy bool dataset.
+Handle write_bools(hid_t loc, const std::string& name, const std::vector<std::uint8_t>& values);
+/// An empty, chunked, extendible 1-D dataset for appending.
+Handle create_extendible(hid_t loc, const std::string& name, hid_t filetype, Index chunk, int gzip_level);
+/// Appends n elements of `memtype` at the end of an extendible 1-D dataset.
+void append(hid_t dataset, hid_t memtype, const void* data, Index n);
+
+}  // namespace flashmm::detail::h5

@@ -1,0 +1,94 @@
+#pragma once
+// Streaming readers of single-cell count matrices. A reader hands out consecutive blocks of
+// cells so that memory is bounded by the block, never by the whole matrix (10^5..10^7 cells).
+#include <flashmm/error.hpp>
+#include <flashmm/types.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace flashmm::io {
+
+/// A block of consecutive cells as a cells x genes CSR matrix, held on the host.
+///   rows: cells first_cell .. first_cell + n_cells - 1 of the file, in file order;
+///   indptr: n_cells + 1 offsets, indptr[0] == 0, into indices/values (local to the block);
+///   indices: gene index (0-based, < n_genes) of each stored entry, ascending within a cell;
+///   values: the stored value, as double so that float32, float64 and integer counts all stay
+///   exact. Zeros the file stores explicitly are kept.
+struct CellChunk {
+  Index first_cell = 0;
+  Index n_cells = 0;
+  std::vector<std::int64_t> indptr;
+  std::vector<std::int32_t> indices;
+  std::vector<double> values;
+
+  Index nnz() const { return static_cast<Index>(values.size()); }
+  /// As a view (rows = n_cells, cols = n_genes) for the code that consumes it.
+  CsrView<double> view(Index n_genes) const {
+    CsrView<double> v;
+    v.rows = n_cells;
+    v.cols = n_genes;
+    v.indptr = indptr;
+    v.indices = indices;
+    v.values = values;
+    return v;
+  }
+};
+
+/// Options of open_matrix(); each applies only to the formats named.
+struct ReaderOptions {
+  /// h5ad: read layers/NAME instead of X.
+  std::string layer;
+  /// h5ad: read raw/X with raw/var's gene names instead of X.
+  bool use_raw = false;
+  /// h5ad: a var column holding the gene names (instead of var's index).
+  /// 10x (directory or .h5): "id" uses the feature ids (Ensembl), anything else or empty uses
+  /// the feature names (symbols), as scanpy's read_10x does by default.
+  std::string gene_column;
+  /// MatrixMarket file: one gene name a line (or the first column of a TSV), in row order.
+  std::string genes_file;
+  /// MatrixMarket file: one cell id a line (or the first column of a TSV), in column order.
+  std::string cells_file;
+};
+
+/// A matrix of n_cells() cells x n_genes() genes read as consecutive blocks of cells.
+/// Not thread-safe: one consumer at a time.
+class MatrixReader {
+ public:
+  virtual ~MatrixReader() = default;
+  MatrixReader() = default;
+  MatrixReader(const MatrixReader&) = delete;
+  MatrixReader& operator=(const MatrixReader&) = delete;
+
+  virtual Index n_cells() const = 0;
+  virtual Index n_genes() const = 0;
+  /// n_genes() names, in column order of the chunks.
+  virtual const std::vector<std::string>& gene_names() const = 0;
+  /// n_cells() ids, in file order.
+  virtual const std::vector<std::string>& cell_ids() const = 0;
+  /// The file (or directory) read, for messages.
+  virtual const std::string& path() const = 0;
+
+  /// Fills `chunk` with the next min(max_cells, cells left) cells (max_cells >= 1) and returns
+  /// true, or returns false (chunk emptied) once every cell was handed out. The chunk's vectors
+  /// are reused, so passing the same chunk each time avoids reallocations.
+  virtual bool next_chunk(CellChunk& chunk, Index max_cells) = 0;
+  /// Starts again from the first cell.
+  virtual void rewind() = 0;
+};
+
+/// Opens a matrix, detecting its format:
+///   - "*.h5ad": AnnData (>= 0.7 encodings; X, layers/NAME or raw/X as CSR, CSC or dense);
+///   - a directory with matrix.mtx[.gz], features.tsv[.gz] or genes.tsv[.gz], barcodes.tsv[.gz]
+///     (Cell Ranger v2/v3 output);
+///   - "*.h5" / "*.hdf5" with a group "matrix" (Cell Ranger HDF5, v3 or v2 layout), else read as
+///     h5ad when it has X;
+///   - "*.mtx" / "*.mtx.gz": MatrixMarket genes x cells with options.genes_file/cells_file;
+///   - "*.csv" / "*.tsv" / "*.txt" (optionally .gz): dense genes x cells text, first column gene
+///     names, header cell ids. Read whole into memory (sparse); meant for small data.
+/// Throws IoError naming the file when it is missing, unreadable, malformed or of unknown format.
+std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderOptions& options = {});
+
+}  // namespace flashmm::io
