@@ -1,0 +1,121 @@
+#include "io/hdf5_matrix.hpp"
+
+namespace flashmm::detail::h5 {
+
+namespace {
+
+Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>& dim, int gzip_level) {
+  Handle space(H5Screate_simple(static_cast<int>(dim.size()), dim.data(), nullptr), H5Sclose);
+  if (!space.valid()) fail(file_name(loc), "cannot create a dataspace for '" + name + "'");
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  hsize_t total = 1;
+  for (auto d : dim) total *= d;
+  if (gzip_level > 0 && total > 0) {
+    // Chunks of whole trailing planes, at most ~1M values, so readers of one gene read one chunk.
+    std::vector<hsize_t> chunk(dim);
+    hsize_t plane = 1;
+    for (std::size_t i = 1; i < dim.size(); ++i) plane *= dim[i];
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dim[0], (hsize_t{1} << 20) / std::max<hsize_t>(plane, 1)));
+    H5Pset_chunk(dcpl, static_cast<int>(dim.size()), chunk.data());
+    H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level));
+  }
+  Handle d(H5Dcreate2(loc, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) fail(file_name(loc), "cannot create dataset '" + name + "'");
+  return d;
+}
+
+void write_all(hid_t d, const std::string& name, const double* data) {
+  if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail(file_name(d), "cannot write dataset '" + name + "' (disk full?)");
+}
+
+Handle open_nd(hid_t loc, const std::string& name, std::size_t rank, std::vector<hsize_t>& dim) {
+  if (!is_dataset(loc, name)) fail(file_name(loc), "has no dataset '" + name + "'; is it a flashmm file?");
+  Handle d = open_dataset(loc, name);
+  dim = dims(d);
+  if (dim.size() != rank)
+    fail(file_name(loc), "dataset '" + name + "' has " + std::to_string(dim.size()) + " dimensions, expected " +
+                             std::to_string(rank));
+  return d;
+}
+
+void read_all_doubles(hid_t d, const std::string& name, double* out) {
+  if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+    fail(file_name(d), "cannot read dataset '" + name + "' (truncated or corrupt file?)");
+}
+
+}  // namespace
+
+void write_matrix(hid_t loc, const std::string& name, const Eigen::MatrixXd& m, int gzip_level) {
+  Handle d = create_nd(loc, name, {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())}, gzip_level);
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = m;
+  write_all(d, name, row_major.data());
+}
+
+void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixXd& flat, Index rows, Index cols,
+                        int gzip_level) {
+  const auto count = flat.cols();
+  Handle d = create_nd(loc, name, {static_cast<hsize_t>(count), static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)},
+                       gzip_level);
+  // Column-major (rows x cols) per item -> row-major per item.
+  std::vector<double> buf(static_cast<std::size_t>(flat.size()));
+  for (Index g = 0; g < count; ++g)
+    for (Index r = 0; r < rows; ++r)
+      for (Index c = 0; c < cols; ++c)
+        buf[static_cast<std::size_t>((g * rows + r) * cols + c)] = flat(r + c * rows, g);
+  write_all(d, name, buf.data());
+}
+
+Eigen::MatrixXd read_matrix(hid_t loc, const std::string& name) {
+  std::vector<hsize_t> dim;
+  Handle d = open_nd(loc, name, 2, dim);
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(static_cast<Index>(dim[0]),
+                                                                           static_cast<Index>(dim[1]));
+  if (m.size() > 0) read_all_doubles(d, name, m.data());
+  return m;
+}
+
+Eigen::MatrixXd read_matrix_stack(hid_t loc, const std::string& name) {
+  std::vector<hsize_t> dim;
+  Handle d = open_nd(loc, name, 3, dim);
+  const auto count = static_cast<Index>(dim[0]), rows = static_cast<Index>(dim[1]), cols = static_cast<Index>(dim[2]);
+  std::vector<double> buf(static_cast<std::size_t>(count * rows * cols));
+  if (!buf.empty()) read_all_doubles(d, name, buf.data());
+  Eigen::MatrixXd flat(rows * cols, count);
+  for (Index g = 0; g < count; ++g)
+    for (Index r = 0; r < rows; ++r)
+      for (Index c = 0; c < cols; ++c) flat(r + c * rows, g) = buf[static_cast<std::size_t>((g * rows + r) * cols + c)];
+  return flat;
+}
+
+void write_scalar_attr(hid_t obj, const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.valid() || H5Awrite(a, H5T_NATIVE_DOUBLE, &value) < 0) fail(file_name(obj), "cannot write attribute " + name);
+}
+
+void write_scalar_attr(hid_t obj, const std::string& name, std::int64_t value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (!a.valid() || H5Awrite(a, H5T_NATIVE_INT64, &value) < 0) fail(file_name(obj), "cannot write attribute " + name);
+}
+
+namespace {
+template <class T>
+T read_scalar_attr(hid_t obj, const std::string& name, hid_t memtype) {
+  if (!has_attr(obj, name)) fail(file_name(obj), "has no attribute '" + name + "'; is it a flashmm file?");
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  T value{};
+  if (!a.valid() || H5Aread(a, memtype, &value) < 0) fail(file_name(obj), "cannot read attribute " + name);
+  return value;
+}
+}  // namespace
+
+double read_double_attr(hid_t obj, const std::string& name) {
+  return read_scalar_attr<double>(obj, name, H5T_NATIVE_DOUBLE);
+}
+std::int64_t read_int64_attr(hid_t obj, const std::string& name) {
+  return read_scalar_attr<std::int64_t>(obj, name, H5T_NATIVE_INT64);
+}
+
+}  // namespace flashmm::detail::h5
