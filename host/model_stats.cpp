@@ -67,6 +67,16 @@ void ModelStatsAccumulator::add(Index first_cell, const CsrView<T>& y) {
   next_cell_ = end_cell;
 }
 
+void ModelStatsAccumulator::skip(Index cells) {
+  const Index end_cell = next_cell_ + cells;
+  if (cells < 0 || end_cell > n_rows_)
+    throw InputError("cannot skip " + std::to_string(cells) + " cells: only " + std::to_string(n_rows_ - next_cell_) +
+                     " are left");
+  const auto& used = design_.used_cells();
+  while (next_used_ < static_cast<Index>(used.size()) && used[static_cast<std::size_t>(next_used_)] < end_cell) ++next_used_;
+  next_cell_ = end_cell;
+}
+
 SummaryStats ModelStatsAccumulator::finish() {
   if (next_cell_ != n_rows_)
     throw InputError("the expression data ended after " + std::to_string(next_cell_) + " cells but the metadata has " +

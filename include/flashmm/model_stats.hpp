@@ -22,6 +22,10 @@ class ModelStatsAccumulator {
   template <class T>
   void add(Index first_cell, const CsrView<T>& y);
 
+  /// Passes over the next `cells` cells without adding them (a shard of a larger data set: its
+  /// design, levels included, still comes from the whole metadata, so shards merge exactly).
+  void skip(Index cells);
+
   Index cells_seen() const { return next_cell_; }
   /// The statistics; throws InputError if fewer cells were added than the design has rows.
   SummaryStats finish();
