@@ -1,0 +1,115 @@
+#include <flashmm/io/fit_file.hpp>
+
+#include "io/gzip_lines.hpp"
+#include "io/hdf5_matrix.hpp"
+
+namespace flashmm::io {
+
+namespace h = flashmm::detail::h5;
+
+namespace {
+constexpr const char* kFormat = "flashmm-fit";
+constexpr std::int64_t kVersion = 1;
+constexpr int kGzip = 4;
+
+GeneStatus status_from(const std::string& s, const std::string& path) {
+  for (GeneStatus st : {GeneStatus::converged, GeneStatus::max_iter, GeneStatus::non_finite, GeneStatus::all_zero})
+    if (s == to_string(st)) return st;
+  h::fail(path, "unknown gene status '" + s + "'");
+}
+}  // namespace
+
+void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& provenance) {
+  detail::TempFile temp(path);
+  {
+    h::Handle file = h::create_file(temp.temp_path());
+    h::write_string_attr(file, "format", kFormat);
+    h::write_scalar_attr(file, "version", kVersion);
+    h::write_string_attr(file, "method", to_string(fit.method));
+    h::write_scalar_attr(file, "n", static_cast<std::int64_t>(fit.n));
+    h::write_scalar_attr(file, "epsilon", fit.epsilon);
+    h::write_scalar_attr(file, "max_iter", static_cast<std::int64_t>(fit.max_iter));
+    std::vector<std::string> keys, values;
+    for (const auto& [key, value] : provenance) {
+      keys.push_back(key);
+      values.push_back(value);
+    }
+    h::write_string_array_attr(file, "option_names", keys);
+    h::write_string_array_attr(file, "option_values", values);
+    const Index p = fit.n_fixed(), k1 = fit.k() + 1;
+    h::write_matrix(file, "coef", fit.coef.transpose(), kGzip);
+    h::write_matrix(file, "se", fit.se.transpose(), kGzip);
+    h::write_matrix(file, "t", fit.t.transpose(), kGzip);
+    h::write_matrix(file, "p", fit.p.transpose(), kGzip);
+    h::write_matrix(file, "df", fit.df.transpose(), kGzip);
+    h::write_matrix(file, "theta", fit.theta.transpose(), kGzip);
+    h::write_matrix(file, "se_theta", fit.se_theta.transpose(), kGzip);
+    h::write_matrix(file, "dlogL", fit.dlogL.transpose(), kGzip);
+    h::write_matrix(file, "blup", fit.blup.transpose(), kGzip);
+    h::write_matrix_stack(file, "cov", fit.cov, p, p, kGzip);
+    h::write_matrix_stack(file, "fim_beta", fit.fim_beta, p, p, kGzip);
+    h::write_matrix_stack(file, "fim_theta", fit.fim_theta, k1, k1, kGzip);
+    h::write_matrix(file, "logLik", fit.logLik, kGzip);
+    std::vector<std::int64_t> niter(fit.niter.begin(), fit.niter.end()), d(fit.d.begin(), fit.d.end());
+    h::write_vector(file, "niter", niter);
+    h::write_vector(file, "d", d);
+    std::vector<std::string> status;
+    for (GeneStatus s : fit.status) status.emplace_back(to_string(s));
+    h::write_strings(file, "status", status);
+    h::write_strings(file, "fixed_names", fit.fixed_names);
+    h::write_strings(file, "random_names", fit.random_names);
+    h::write_strings(file, "component_names", fit.component_names);
+    h::write_strings(file, "gene_names", fit.gene_names);
+    if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) h::fail(path, "cannot write the file (disk full?)");
+  }
+  temp.commit();
+}
+
+LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
+  h::Handle file = h::open_file(path);
+  if (h::read_string_attr(file, "format") != kFormat)
+    h::fail(path, "is not a flashmm fit file (flashmm de and flashmm fit write one as DIR/fit.h5)");
+  if (h::read_int64_attr(file, "version") != kVersion)
+    h::fail(path, "is a fit file of another format version; refit with this flashmm");
+  LmmFit fit;
+  const std::string method = h::read_string_attr(file, "method");
+  fit.method = method == "ML" ? Method::ml : Method::reml;
+  fit.n = h::read_int64_attr(file, "n");
+  fit.epsilon = h::read_double_attr(file, "epsilon");
+  fit.max_iter = static_cast<int>(h::read_int64_attr(file, "max_iter"));
+  fit.coef = h::read_matrix(file, "coef").transpose();
+  fit.se = h::read_matrix(file, "se").transpose();
+  fit.t = h::read_matrix(file, "t").transpose();
+  fit.p = h::read_matrix(file, "p").transpose();
+  fit.df = h::read_matrix(file, "df").transpose();
+  fit.theta = h::read_matrix(file, "theta").transpose();
+  fit.se_theta = h::read_matrix(file, "se_theta").transpose();
+  fit.dlogL = h::read_matrix(file, "dlogL").transpose();
+  fit.blup = h::read_matrix(file, "blup").transpose();
+  fit.cov = h::read_matrix_stack(file, "cov");
+  fit.fim_beta = h::read_matrix_stack(file, "fim_beta");
+  fit.fim_theta = h::read_matrix_stack(file, "fim_theta");
+  const Eigen::MatrixXd loglik = h::read_matrix(file, "logLik");
+  fit.logLik = Eigen::Map<const Eigen::VectorXd>(loglik.data(), loglik.size());
+  for (auto v : h::read_all<std::int64_t>(h::open_dataset(file, "niter"))) fit.niter.push_back(static_cast<int>(v));
+  for (auto v : h::read_all<std::int64_t>(h::open_dataset(file, "d"))) fit.d.push_back(static_cast<int>(v));
+  for (const auto& s : h::read_strings(h::open_dataset(file, "status"))) fit.status.push_back(status_from(s, path));
+  fit.fixed_names = h::read_strings(h::open_dataset(file, "fixed_names"));
+  fit.random_names = h::read_strings(h::open_dataset(file, "random_names"));
+  fit.component_names = h::read_strings(h::open_dataset(file, "component_names"));
+  fit.gene_names = h::read_strings(h::open_dataset(file, "gene_names"));
+  const auto G = static_cast<std::size_t>(fit.coef.cols());
+  if (fit.gene_names.size() != G || fit.status.size() != G || fit.niter.size() != G ||
+      fit.fixed_names.size() != static_cast<std::size_t>(fit.coef.rows()) || fit.cov.cols() != fit.coef.cols())
+    h::fail(path, "holds arrays of inconsistent sizes (truncated or edited file?)");
+  if (provenance != nullptr) {
+    const auto keys = h::read_string_array_attr(file, "option_names");
+    const auto values = h::read_string_array_attr(file, "option_values");
+    if (keys.size() != values.size()) h::fail(path, "holds option names and values of different lengths");
+    provenance->clear();
+    for (std::size_t i = 0; i < keys.size(); ++i) (*provenance)[keys[i]] = values[i];
+  }
+  return fit;
+}
+
+}  // namespace flashmm::io

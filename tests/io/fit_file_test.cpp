@@ -1,0 +1,59 @@
+// A fit written to fit.h5 and read back: every array and name, exactly.
+#include <flashmm/error.hpp>
+#include <flashmm/io/fit_file.hpp>
+
+#include <gtest/gtest.h>
+
+#include "support/s1.hpp"
+
+#include <filesystem>
+
+namespace flashmm {
+namespace {
+
+bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Index i = 0; i < a.size(); ++i)
+    if (!(a.data()[i] == b.data()[i] || (std::isnan(a.data()[i]) && std::isnan(b.data()[i])))) return false;
+  return true;
+}
+
+TEST(FitFile, RoundTripIsExact) {
+  SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam+batch"));
+  stats.XY.col(3).setZero();  // one all-zero gene, NA throughout
+  stats.ZY.col(3).setZero();
+  stats.Ynorm(3) = 0;
+  LmmOptions opt;
+  opt.max_iter = 100;
+  opt.epsilon = 1e-8;
+  const LmmFit fit = fit_lmm(stats, opt);
+  const auto dir = std::filesystem::path(FLASHMM_BINARY_DIR) / "test-scratch" / "fit_file";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "fit.h5").string();
+  io::write_fit(path, fit, {{"fixed", "~ 0 + log(libsize) + cls + cls:trt"}, {"transform", "log2p1"}});
+  io::FitProvenance prov;
+  const LmmFit r = io::read_fit(path, &prov);
+  EXPECT_EQ(prov.at("fixed"), "~ 0 + log(libsize) + cls + cls:trt");
+  EXPECT_EQ(prov.at("transform"), "log2p1");
+  EXPECT_EQ(r.method, fit.method);
+  EXPECT_EQ(r.n, fit.n);
+  EXPECT_EQ(r.epsilon, fit.epsilon);
+  EXPECT_EQ(r.max_iter, fit.max_iter);
+  for (auto [a, b] : {std::pair{&r.coef, &fit.coef}, {&r.se, &fit.se}, {&r.t, &fit.t}, {&r.p, &fit.p}, {&r.df, &fit.df},
+                      {&r.theta, &fit.theta}, {&r.se_theta, &fit.se_theta}, {&r.dlogL, &fit.dlogL}, {&r.blup, &fit.blup},
+                      {&r.cov, &fit.cov}, {&r.fim_beta, &fit.fim_beta}, {&r.fim_theta, &fit.fim_theta}})
+    EXPECT_TRUE(same_bits(*a, *b));
+  EXPECT_TRUE(same_bits(r.logLik, fit.logLik));
+  EXPECT_EQ(r.niter, fit.niter);
+  EXPECT_EQ(r.status, fit.status);
+  EXPECT_EQ(r.status[3], GeneStatus::all_zero);
+  EXPECT_EQ(r.d, fit.d);
+  EXPECT_EQ(r.fixed_names, fit.fixed_names);
+  EXPECT_EQ(r.random_names, fit.random_names);
+  EXPECT_EQ(r.component_names, fit.component_names);
+  EXPECT_EQ(r.gene_names, fit.gene_names);
+  EXPECT_THROW(io::read_fit(std::string(FLASHMM_TEST_DATA_DIR) + "/s1.h5ad"), IoError);
+}
+
+}  // namespace
+}  // namespace flashmm
