@@ -11,6 +11,7 @@
 
 #include "cli/cell_metadata.hpp"
 #include "cli/commands.hpp"
+#include "cli/fit_h5.hpp"
 #include "cli/fit_tables.hpp"
 #include "cli/output_dir.hpp"
 
@@ -97,6 +98,12 @@ void run_de(const DeOptions& o) {
   const DeTable table = de_table(fit, tests);
 
   write_fit_tables(out, fit, table);
+  std::string random;
+  for (const auto& r : o.random) random += (random.empty() ? "" : "; ") + r;
+  write_fit_h5(out.temp_path("fit.h5"), fit,
+               {{"input", o.input}, {"fixed", o.fixed}, {"random", random}, {"method", o.method},
+                {"transform", o.transform}, {"max_iter", std::to_string(o.max_iter)},
+                {"epsilon", [&] { char b[32]; std::snprintf(b, sizeof b, "%.17g", o.epsilon); return std::string(b); }()}});
   out.commit();
   Index converged = 0;
   for (Index g = 0; g < fit.n_genes(); ++g) converged += fit.converged(g);

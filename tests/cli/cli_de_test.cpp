@@ -123,6 +123,7 @@ TEST(CliDe, H5adMatchesFlashmmFixtures) {
   EXPECT_EQ(de.header.size(), 9u);
   EXPECT_EQ(de.rows.size(), genes.rows.size() * (read_tsv(out / "coef.tsv").header.size() - 1));
   EXPECT_FALSE(fs::exists(out / ".coef.tsv.tmp"));
+  EXPECT_GT(fs::file_size(out / "fit.h5"), 0u);
 }
 
 TEST(CliDe, SameResultsFrom10xAndMtx) {
