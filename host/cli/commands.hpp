@@ -8,6 +8,8 @@ namespace flashmm::cli {
 
 /// Each add_* registers a subcommand and the callback that runs it.
 void add_demo(CLI::App& app);
+void add_de(CLI::App& app);
+void add_simulate(CLI::App& app);
 
 /// Runs the callback of the subcommand that was parsed.
 void run_selected(CLI::App& app);

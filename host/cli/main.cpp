@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   CLI::App app{"flashmm: single-cell differential expression with linear mixed models (FLASHMM method)"};
   app.set_version_flag("--version", std::string("flashmm ") + FLASHMM_VERSION);
   app.require_subcommand(1);
+  flashmm::cli::add_de(app);
+  flashmm::cli::add_simulate(app);
   flashmm::cli::add_demo(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,196 @@
+#include "cli/cell_metadata.hpp"
+
+#include <flashmm/error.hpp>
+#include <flashmm/io/h5ad.hpp>
+#include <flashmm/metadata_csv.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+
+namespace flashmm::cli {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string number_label(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader would
+// (levels sorted: numbers by value, strings in byte order, FALSE < TRUE).
+void make_categorical(MetadataColumn& c) {
+  using Kind = MetadataColumn::Kind;
+  if (c.kind == Kind::categorical) return;
+  const Index n = c.size();
+  MetadataColumn out;
+  out.name = c.name;
+  out.kind = Kind::categorical;
+  out.codes.assign(static_cast<std::size_t>(n), -1);
+  if (c.kind == Kind::numeric) {
+    std::vector<double> values;
+    for (double v : c.numbers) if (!std::isnan(v)) values.push_back(v);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    for (double v : values) out.levels.push_back(number_label(v));
+    for (Index i = 0; i < n; ++i) {
+      const double v = c.numbers[static_cast<std::size_t>(i)];
+      if (std::isnan(v)) continue;
+      out.codes[static_cast<std::size_t>(i)] =
+          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
+    }
+  } else if (c.kind == Kind::boolean) {
+    out.levels = {"FALSE", "TRUE"};
+    for (Index i = 0; i < n; ++i)
+      if (!c.is_missing(i)) out.codes[static_cast<std::size_t>(i)] = c.booleans[static_cast<std::size_t>(i)] ? 1 : 0;
+  } else {
+    std::vector<std::string> values;
+    for (Index i = 0; i < n; ++i) if (!c.is_missing(i)) values.push_back(c.strings[static_cast<std::size_t>(i)]);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    out.levels = values;
+    for (Index i = 0; i < n; ++i) {
+      if (c.is_missing(i)) continue;
+      const auto& s = c.strings[static_cast<std::size_t>(i)];
+      out.codes[static_cast<std::size_t>(i)] =
+          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), s) - values.begin());
+    }
+  }
+  c = std::move(out);
+}
+
+template <class T>
+std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& rows) {
+  if (v.empty()) return {};
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (std::size_t r : rows) out.push_back(v[r]);
+  return out;
+}
+
+}  // namespace
+
+Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader& reader) {
+  Metadata meta;
+  std::string from;
+  if (!source.metadata_file.empty()) {
+    MetadataCsvOptions o;
+    o.categorical = source.categorical;
+    meta = read_metadata_csv(source.metadata_file, o);
+    from = "--metadata '" + source.metadata_file + "'";
+  } else if (ends_with(source.input, ".h5ad")) {
+    meta = io::read_h5ad_obs(source.input);
+    from = "obs of '" + source.input + "'";
+    for (const auto& name : source.categorical) {
+      auto it = std::find_if(meta.columns.begin(), meta.columns.end(), [&](const auto& c) { return c.name == name; });
+      if (it == meta.columns.end())
+        throw InputError("--categorical names column '" + name + "', which " + from + " does not have");
+      make_categorical(*it);
+    }
+  } else {
+    throw InputError("'" + source.input + "' holds no cell metadata; give --metadata FILE.csv with one row per cell");
+  }
+
+  std::unordered_map<std::string, std::size_t> row_of;
+  row_of.reserve(meta.cell_ids.size());
+  for (std::size_t i = 0; i < meta.cell_ids.size(); ++i)
+    if (!row_of.emplace(meta.cell_ids[i], i).second)
+      throw InputError("cell id '" + meta.cell_ids[i] + "' appears more than once in " + from +
+                       "; cell ids must be unique");
+
+  const auto& cells = reader.cell_ids();
+  std::vector<std::size_t> rows;
+  rows.reserve(cells.size());
+  std::vector<std::string> missing;
+  std::size_t n_missing = 0;
+  for (const auto& id : cells) {
+    auto it = row_of.find(id);
+    if (it == row_of.end()) {
+      if (missing.size() < 5) missing.push_back(id);
+      ++n_missing;
+      continue;
+    }
+    rows.push_back(it->second);
+  }
+  if (n_missing > 0) {
+    std::string ids;
+    for (const auto& m : missing) ids += (ids.empty() ? "'" : ", '") + m + "'";
+    throw InputError(std::to_string(n_missing) + " of " + std::to_string(cells.size()) + " cells of '" +
+                     reader.path() + "' have no row in " + from + " (e.g. " + ids +
+                     "); the metadata's first column must hold the matrix's cell ids");
+  }
+
+  Metadata out;
+  out.cell_ids = cells;
+  for (const auto& c : meta.columns) {
+    MetadataColumn n;
+    n.name = c.name;
+    n.kind = c.kind;
+    n.levels = c.levels;
+    n.numbers = pick(c.numbers, rows);
+    n.codes = pick(c.codes, rows);
+    n.strings = pick(c.strings, rows);
+    n.booleans = pick(c.booleans, rows);
+    n.missing = pick(c.missing, rows);
+    out.columns.push_back(std::move(n));
+  }
+  return out;
+}
+
+bool formula_mentions(const std::string& formula, const std::string& name) {
+  auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.'; };
+  for (std::size_t pos = formula.find(name); pos != std::string::npos; pos = formula.find(name, pos + 1)) {
+    const bool left = pos == 0 || !ident(formula[pos - 1]);
+    const std::size_t end = pos + name.size();
+    const bool right = end == formula.size() || !ident(formula[end]);
+    if (left && right) return true;
+  }
+  return false;
+}
+
+void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& formulas,
+                     Index chunk_cells) {
+  auto needed = [&](const std::string& name) {
+    if (metadata.find(name)) return false;
+    return std::any_of(formulas.begin(), formulas.end(), [&](const auto& f) { return formula_mentions(f, name); });
+  };
+  const bool need_lib = needed("libsize"), need_nf = needed("nfeatures");
+  if (!need_lib && !need_nf) return;
+  const auto n = static_cast<std::size_t>(reader.n_cells());
+  std::vector<double> lib(n, 0.0), nf(n, 0.0);
+  io::CellChunk chunk;
+  while (reader.next_chunk(chunk, chunk_cells)) {
+    for (Index c = 0; c < chunk.n_cells; ++c) {
+      const auto cell = static_cast<std::size_t>(chunk.first_cell + c);
+      const auto b = chunk.indptr[static_cast<std::size_t>(c)], e = chunk.indptr[static_cast<std::size_t>(c) + 1];
+      double s = 0, nz = 0;
+      for (auto k = b; k < e; ++k) {
+        const double v = chunk.values[static_cast<std::size_t>(k)];
+        s += v;
+        nz += v != 0;  // files may store explicit zeros; they are not features
+      }
+      lib[cell] = s;
+      nf[cell] = nz;
+    }
+  }
+  reader.rewind();
+  auto add = [&](const std::string& name, std::vector<double> v) {
+    MetadataColumn c;
+    c.name = name;
+    c.kind = MetadataColumn::Kind::numeric;
+    c.numbers = std::move(v);
+    metadata.columns.push_back(std::move(c));
+  };
+  if (need_lib) add("libsize", std::move(lib));
+  if (need_nf) add("nfeatures", std::move(nf));
+}
+
+}  // namespace flashmm::cli

@@ -1,0 +1,261 @@
+// The flashmm program end to end: `de` on the s1 fixtures from every input format, its error
+// messages, and `simulate` feeding `de`.
+#ifdef FLASHMM_CLI_PATH
+#include <gtest/gtest.h>
+
+#include "support/fixture.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace flashmm {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::data_path;
+
+fs::path work_dir(const std::string& name) {
+  const fs::path d = fs::path(FLASHMM_CLI_PATH).parent_path() / "cli_test_out" / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+struct CliRun {
+  int status;
+  std::string err;
+};
+
+// Runs the CLI with `args`, capturing stderr.
+CliRun run_cli(const std::string& args, const fs::path& dir) {
+  const fs::path err = dir / "stderr.txt";
+  const std::string cmd = std::string("'") + FLASHMM_CLI_PATH + "' " + args + " 2> '" + err.string() + "'";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream f(err);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return {rc, ss.str()};
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A TSV written by `de`: header, then rows whose first field is the gene.
+struct Tsv {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+Tsv read_tsv(const fs::path& p) {
+  Tsv t;
+  std::ifstream f(p);
+  std::string line;
+  bool first = true;
+  while (std::getline(f, line)) {
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    std::string field;
+    while (std::getline(ss, field, '\t')) fields.push_back(field);
+    if (first) t.header = fields, first = false;
+    else t.rows.push_back(fields);
+  }
+  return t;
+}
+
+double to_double(const std::string& s) { return s == "NA" ? std::nan("") : std::stod(s); }
+
+const std::string kModel =
+    "--fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --method reml --max-iter 100 "
+    "--epsilon 1e-8 --quiet";
+
+// Our genes x columns table against a fixture of rows x genes, column c against fixture row c.
+void expect_matches(const fs::path& ours_file, const std::string& fixture, bool check_names = true) {
+  SCOPED_TRACE(ours_file.string());
+  const Tsv ours = read_tsv(ours_file);
+  const auto ref = testing::read_named_matrix(data_path(fixture));
+  ASSERT_EQ(ours.rows.size(), ref.col_names.size());
+  ASSERT_EQ(ours.header.size(), ref.row_names.size() + 1);
+  if (check_names)
+    for (std::size_t r = 0; r < ref.row_names.size(); ++r) EXPECT_EQ(ours.header[r + 1], ref.row_names[r]);
+  for (std::size_t g = 0; g < ours.rows.size(); ++g) {
+    ASSERT_EQ(ours.rows[g][0], ref.col_names[g]);
+    for (std::size_t r = 0; r < ref.row_names.size(); ++r) {
+      const double a = to_double(ours.rows[g][r + 1]);
+      const double b = ref.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(g));
+      EXPECT_TRUE(testing::near_relative(a, b, 1e-8)) << fixture << " " << ref.col_names[g] << " " << ref.row_names[r]
+                                                      << ": " << a << " vs " << b;
+    }
+  }
+}
+
+TEST(CliDe, H5adMatchesFlashmmFixtures) {
+  const fs::path dir = work_dir("de_h5ad");
+  const fs::path out = dir / "out";
+  const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + out.string() + "'", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_matches(out / "coef.tsv", "s1_reml_coef.csv");
+  expect_matches(out / "se.tsv", "s1_reml_se.csv");
+  expect_matches(out / "t.tsv", "s1_reml_t.csv");
+  expect_matches(out / "p.tsv", "s1_reml_p.csv");
+  expect_matches(out / "theta.tsv", "s1_reml_theta.csv", false);
+
+  const Tsv genes = read_tsv(out / "genes.tsv");
+  ASSERT_EQ(genes.header, (std::vector<std::string>{"gene", "niter", "converged", "logLik", "df"}));
+  const auto ref = testing::read_csv(data_path("s1_reml_gene.csv"));
+  ASSERT_EQ(genes.rows.size(), ref.rows.size());
+  for (std::size_t g = 0; g < ref.rows.size(); ++g) {
+    EXPECT_EQ(genes.rows[g][0], ref.rows[g][0]);
+    EXPECT_EQ(genes.rows[g][1], ref.rows[g][1]) << ref.rows[g][0];
+    EXPECT_EQ(genes.rows[g][2], "true");
+    EXPECT_TRUE(testing::near_relative(to_double(genes.rows[g][3]), std::stod(ref.rows[g][2]), 1e-8));
+    EXPECT_EQ(to_double(genes.rows[g][4]), std::stod(ref.rows[g][3]));
+  }
+  const Tsv de = read_tsv(out / "de.tsv");
+  EXPECT_EQ(de.header.size(), 9u);
+  EXPECT_EQ(de.rows.size(), genes.rows.size() * (read_tsv(out / "coef.tsv").header.size() - 1));
+  EXPECT_FALSE(fs::exists(out / ".coef.tsv.tmp"));
+  EXPECT_GT(fs::file_size(out / "fit.h5"), 0u);
+}
+
+TEST(CliDe, SameResultsFrom10xAndMtx) {
+  const fs::path dir = work_dir("de_formats");
+  const std::string meta = " --metadata '" + data_path("s1_metadata.csv") + "' ";
+  const CliRun a = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + (dir / "h5ad").string() + "'", dir);
+  ASSERT_EQ(a.status, 0) << a.err;
+  const CliRun b = run_cli("de '" + data_path("s1_10x") + "' " + kModel + meta + " --out '" + (dir / "tenx").string() + "'",
+                        dir);
+  ASSERT_EQ(b.status, 0) << b.err;
+  const CliRun c = run_cli("de '" + data_path("s1_counts.mtx.gz") + "' --genes '" + data_path("s1_genes.txt") +
+                            "' --cells '" + data_path("s1_cells.txt") + "' " + kModel + meta + " --out '" +
+                            (dir / "mtx").string() + "'",
+                        dir);
+  ASSERT_EQ(c.status, 0) << c.err;
+  for (const char* f : {"coef.tsv", "se.tsv", "t.tsv", "p.tsv", "theta.tsv", "se_theta.tsv", "dlogL.tsv", "genes.tsv",
+                        "de.tsv"}) {
+    const std::string ref = slurp(dir / "h5ad" / f);
+    EXPECT_FALSE(ref.empty()) << f;
+    EXPECT_EQ(slurp(dir / "tenx" / f), ref) << f;
+    EXPECT_EQ(slurp(dir / "mtx" / f), ref) << f;
+  }
+}
+
+TEST(CliDe, ContrastsAppearInDeTable) {
+  const fs::path dir = work_dir("de_contrast");
+  const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel +
+                            " --contrast 'd12=cls1:trtB - cls2:trtB' --out '" + (dir / "out").string() + "'",
+                        dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const Tsv de = read_tsv(dir / "out" / "de.tsv");
+  int n = 0;
+  for (const auto& row : de.rows) n += row[1] == "d12";
+  EXPECT_EQ(n, 60);
+}
+
+TEST(CliDe, ErrorsNameTheProblem) {
+  const fs::path dir = work_dir("de_errors");
+  {
+    const CliRun r = run_cli("de '" + (dir / "no_such.h5ad").string() + "' " + kModel + " --out '" +
+                              (dir / "o1").string() + "'",
+                          dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("no_such.h5ad"), std::string::npos) << r.err;
+  }
+  {
+    const CliRun r = run_cli("de '" + data_path("s1.h5ad") +
+                              "' --fixed '~ 0 + log(libsize) + nosuchcol' --random '~ 0 + sam' --quiet --out '" +
+                              (dir / "o2").string() + "'",
+                          dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("nosuchcol"), std::string::npos) << r.err;
+  }
+  {
+    std::ofstream(dir / "a_file") << "x";
+    const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + (dir / "a_file" / "sub").string() +
+                              "'",
+                          dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("output directory"), std::string::npos) << r.err;
+  }
+  {
+    // Metadata that lacks the matrix's cells: say how many.
+    std::ofstream(dir / "meta.csv") << "cell,sam\nnobody,A1\n";
+    const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --metadata '" + (dir / "meta.csv").string() +
+                              "' --out '" + (dir / "o3").string() + "'",
+                          dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("have no row"), std::string::npos) << r.err;
+  }
+}
+
+TEST(CliSimulate, H5adThenDe) {
+  const fs::path dir = work_dir("simulate");
+  const fs::path h5ad = dir / "sim.h5ad";
+  const CliRun s = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
+                        "--nonzero-fraction 0.5 --quiet --out '" + h5ad.string() + "'",
+                        dir);
+  ASSERT_EQ(s.status, 0) << s.err;
+  ASSERT_TRUE(fs::exists(h5ad));
+  const Tsv truth = read_tsv(dir / "truth.tsv");
+  EXPECT_EQ(truth.header, (std::vector<std::string>{"gene", "cluster", "treatment", "beta"}));
+  EXPECT_EQ(truth.rows.size(), 4u);
+  const CliRun d = run_cli("de '" + h5ad.string() + "' --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' "
+                        "--quiet --out '" + (dir / "de").string() + "'",
+                        dir);
+  ASSERT_EQ(d.status, 0) << d.err;
+  EXPECT_EQ(read_tsv(dir / "de" / "genes.tsv").rows.size(), 20u);
+
+  // A 10x directory with metadata.csv gives the same data.
+  const CliRun t = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
+                        "--nonzero-fraction 0.5 --quiet --out '" + (dir / "tenx").string() + "'",
+                        dir);
+  ASSERT_EQ(t.status, 0) << t.err;
+  const CliRun d2 = run_cli("de '" + (dir / "tenx").string() + "' --metadata '" + (dir / "tenx" / "metadata.csv").string() +
+                         "' --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet --out '" +
+                         (dir / "de2").string() + "'",
+                         dir);
+  ASSERT_EQ(d2.status, 0) << d2.err;
+  EXPECT_EQ(slurp(dir / "de2" / "coef.tsv"), slurp(dir / "de" / "coef.tsv"));
+}
+
+TEST(CliDe, LibsizeComputedWhenMetadataLacksIt) {
+  const fs::path dir = work_dir("de_libsize");
+  // s1_metadata.csv without libsize: de computes the totals from the counts. (s1's own libsize
+  // is not the total of its 60 genes, so the fit differs from the fixtures; it must run.)
+  // Every remaining field is quoted, so cls needs --categorical to stay a factor.
+  {
+    std::ifstream in(data_path("s1_metadata.csv"));
+    std::ofstream out(dir / "meta.csv");
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      std::string x;
+      while (std::getline(ss, x, ',')) f.push_back(x);
+      out << f[0] << "," << f[1] << "," << f[2] << "," << f[3] << "\n";
+    }
+  }
+  const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --categorical cls --metadata '" +
+                            (dir / "meta.csv").string() + "' --out '" + (dir / "out").string() + "'",
+                        dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read_tsv(dir / "out" / "genes.tsv").rows.size(), 60u);
+  const CliRun n = run_cli("de '" + data_path("s1_10x") +
+                               "' --fixed '~ 0 + log(nfeatures) + cls' --random '~ 0 + sam' --quiet --categorical cls "
+                               "--metadata '" + (dir / "meta.csv").string() + "' --out '" + (dir / "nf").string() + "'",
+                           dir);
+  ASSERT_EQ(n.status, 0) << n.err;
+  EXPECT_EQ(read_tsv(dir / "nf" / "coef.tsv").header[1], "log(nfeatures)");
+}
+
+}  // namespace
+}  // namespace flashmm
+#endif
