@@ -5,13 +5,13 @@
 #include <flashmm/de_table.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/formula.hpp>
+#include <flashmm/io/fit_file.hpp>
 #include <flashmm/io/matrix_reader.hpp>
 #include <flashmm/lmm.hpp>
 #include <flashmm/model_stats.hpp>
 
 #include "cli/cell_metadata.hpp"
 #include "cli/commands.hpp"
-#include "cli/fit_h5.hpp"
 #include "cli/fit_tables.hpp"
 #include "cli/output_dir.hpp"
 
@@ -100,7 +100,7 @@ void run_de(const DeOptions& o) {
   write_fit_tables(out, fit, table);
   std::string random;
   for (const auto& r : o.random) random += (random.empty() ? "" : "; ") + r;
-  write_fit_h5(out.temp_path("fit.h5"), fit,
+  io::write_fit(out.temp_path("fit.h5"), fit,
                {{"input", o.input}, {"fixed", o.fixed}, {"random", random}, {"method", o.method},
                 {"transform", o.transform}, {"max_iter", std::to_string(o.max_iter)},
                 {"epsilon", [&] { char b[32]; std::snprintf(b, sizeof b, "%.17g", o.epsilon); return std::string(b); }()}});
