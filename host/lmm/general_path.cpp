@@ -1,9 +1,11 @@
 // The general per-gene path: any number of random components, O(q^3) per iteration.
 #include "lmm/ginv.hpp"
 #include "lmm/paths.hpp"
+#include "lmm/step_control.hpp"
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace flashmm::detail {
 
@@ -90,12 +92,24 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
 
   VarianceEstimate ve;
   Eigen::VectorXd s = start_theta(pre, options_, g);
+  std::optional<StepControl> control;
+  if (objective_)
+    control.emplace(options_, GeneObjective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
+                                            [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }});
   double max_dl = std::numeric_limits<double>::infinity();
   while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
     ++ve.niter;
     const Evaluation ev = evaluate(pre, s, zry, yry);
-    max_dl = ev.dl.cwiseAbs().maxCoeff();
-    s += ginv(ev.F) * ev.dl;
+    max_dl = control ? score_criterion(s, ev.dl, options_.nonnegative) : ev.dl.cwiseAbs().maxCoeff();
+    Eigen::VectorXd step = ginv(ev.F) * ev.dl;
+    if (control) {
+      step = control->safeguard(s, ev.dl, ev.F, step);
+      if (control->stopped()) {
+        ve.stop_reason = control->reason();
+        break;
+      }
+    }
+    s += step;
     if (!s.allFinite() || !std::isfinite(max_dl)) {
       ve.finite = false;
       break;
