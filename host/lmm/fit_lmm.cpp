@@ -21,6 +21,7 @@ const char* to_string(GeneStatus status) {
     case GeneStatus::all_zero: return "all_zero";
     case GeneStatus::singular: return "singular";
     case GeneStatus::stalled: return "stalled";
+    case GeneStatus::boundary: return "boundary";
   }
   return "unknown";
 }
@@ -94,13 +95,14 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
     if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
   }
 
-  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0;
+  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, boundary = 0;
   for (GeneStatus s : fit.status) {
     zero += s == GeneStatus::all_zero;
     not_converged += s == GeneStatus::max_iter;
     non_finite += s == GeneStatus::non_finite;
     singular += s == GeneStatus::singular;
     stalled += s == GeneStatus::stalled;
+    boundary += s == GeneStatus::boundary;
   }
   if (zero > 0)
     fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
@@ -124,6 +126,10 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
         << options.epsilon << " (rounding limit; try a larger epsilon); they are flagged converged=false";
     fit.warnings.push_back(msg.str());
   }
+  if (boundary > 0)
+    fit.warnings.push_back(std::to_string(boundary) + " gene(s) have no maximum of the likelihood with unconstrained "
+                           "variance components: it rises up to where V becomes singular (status boundary); they are "
+                           "flagged converged=false; the option nonnegative fits them with variance components >= 0");
   return fit;
 }
 

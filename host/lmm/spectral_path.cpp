@@ -28,13 +28,6 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const double yry = pre.yry(g);
   const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
 
-  VarianceEstimate ve;
-  double s[2];
-  {
-    const Eigen::VectorXd s_start = start_theta(pre, options_, g);
-    s[0] = s_start(0);
-    s[1] = s_start(1);
-  }
   std::optional<StepControl> control;
   const SpectralGene sg{w, l, sb.g.data(), e, q, yry, static_cast<double>(pre.n - pre.pres), n_eff};
   if (uses_step_control(options_))
@@ -44,33 +37,50 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
                                               spectral_observed_information(sg, t(0), t(1), h);
                                               return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
                                             }});
-  double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
-    max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
-    double finv[2][2];
-    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-    double step[2] = {finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1], finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]};
-    if (control) {
-      const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
-      max_dl = score_criterion(theta, dl, options_.nonnegative);
-      const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
-      const Eigen::VectorXd safe = control->safeguard(theta, dl, F, Eigen::Vector2d(step[0], step[1]));
-      if (control->stopped()) {
-        ve.stop_reason = control->reason();
+  VarianceEstimate ve;
+  double s[2];
+  // FLASHMM's iteration; with a step control, the safeguarded one.
+  auto iterate = [&](StepControl* ctl) {
+    ve = VarianceEstimate{};
+    const Eigen::VectorXd s_start = start_theta(pre, options_, g);
+    s[0] = s_start(0);
+    s[1] = s_start(1);
+    double max_dl = std::numeric_limits<double>::infinity();
+    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+      ++ve.niter;
+      const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
+      max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
+      double finv[2][2];
+      pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+      double step[2] = {finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1], finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]};
+      if (ctl) {
+        const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
+        max_dl = score_criterion(theta, dl, options_.nonnegative);
+        const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
+        const Eigen::VectorXd safe = ctl->safeguard(theta, dl, F, Eigen::Vector2d(step[0], step[1]));
+        if (ctl->stopped()) {
+          ve.stop_reason = ctl->reason();
+          break;
+        }
+        step[0] = safe(0);
+        step[1] = safe(1);
+      }
+      s[0] += step[0];
+      s[1] += step[1];
+      if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
+        ve.finite = false;
         break;
       }
-      step[0] = safe(0);
-      step[1] = safe(1);
     }
-    s[0] += step[0];
-    s[1] += step[1];
-    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-      ve.finite = false;
-      break;
-    }
-  }
+    if (ctl && !ctl->stopped() && ctl->at_edge()) ve.stop_reason = GeneStatus::boundary;
+    return max_dl;
+  };
+  const double max_dl = iterate(nullptr);
+  // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
+  // stays FLASHMM's to the last bit.
+  if (control && !plain_scoring_succeeded(options_, Eigen::Vector2d(s[0], s[1]), max_dl, ve.finite,
+                                          spectral_loglik(sg, s[0], s[1])))
+    iterate(&*control);
   SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
   if (ve.finite) {
     s[1] = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);

@@ -14,6 +14,8 @@ constexpr int kMaxHalvings = 30;
 // A step may lower the log-likelihood by this much relative to its size and still count as not
 // lowering it: near the optimum the change is below the rounding of the sum that gives it.
 constexpr double kRoundingTolerance = 1e-11;
+// A scoring step shortened below this is taken as stalled scoring.
+constexpr double kStallStep = 1.0 / 1024;
 
 // Free parameters for nonnegative: a component at (or below) 0 whose score points down is held.
 std::vector<Index> free_set(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, bool nonnegative) {
@@ -70,6 +72,15 @@ double score_criterion(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, 
   return out;
 }
 
+bool plain_scoring_succeeded(const LmmOptions& options, const Eigen::VectorXd& theta, double max_dl, bool finite,
+                             double loglik) {
+  if (!finite || !(max_dl <= options.epsilon) || !std::isfinite(loglik)) return false;
+  if (options.nonnegative)
+    for (Index i = 0; i + 1 < theta.size(); ++i)
+      if (theta(i) < 0) return false;
+  return true;
+}
+
 Eigen::VectorXd StepControl::project(Eigen::VectorXd theta) const {
   if (nonnegative_)
     for (Index i = 0; i + 1 < theta.size(); ++i) theta(i) = std::max(theta(i), 0.0);
@@ -106,10 +117,14 @@ Eigen::VectorXd StepControl::safeguard(const Eigen::VectorXd& theta, const Eigen
 
   double l_fisher = l0;
   const double t_fisher = line_search(theta, fisher, l0, l_fisher);
-  if (t_fisher == 1) return project(theta + fisher) - theta;
+  // Where a full step left the valid region, the likelihood may be rising toward its edge (V
+  // singular): remembered so that a gene that does not converge is flagged `boundary`.
+  at_edge_ = at_edge_ || (t_fisher < 1 && !std::isfinite(objective_.loglik(project(theta + fisher))));
+  if (t_fisher >= kStallStep) return project(theta + t_fisher * fisher) - theta;
 
-  // Scoring had to be shortened or failed: try Newton on the observed information and keep
-  // whichever step reaches the higher likelihood.
+  // Scoring stalls (a tiny step or none): try Newton on the observed information and keep
+  // whichever step reaches the higher likelihood. Newton comes second because far from the
+  // maximum its (modified) direction may lead to another local maximum than scoring's.
   const Eigen::VectorXd newton = embed(newton_direction(restrict(objective_.hessian(theta), free), dl_free), free, n);
   double l_newton = l0;
   const double t_newton = line_search(theta, newton, l0, l_newton);
@@ -121,7 +136,7 @@ Eigen::VectorXd StepControl::safeguard(const Eigen::VectorXd& theta, const Eigen
   const Eigen::VectorXd& sv = svd.singularValues();
   const bool singular = sv.size() == 0 || !sv.allFinite() ||
                         sv(sv.size() - 1) <= std::sqrt(std::numeric_limits<double>::epsilon()) * sv(0);
-  reason_ = singular ? GeneStatus::singular : GeneStatus::stalled;
+  reason_ = at_edge_ ? GeneStatus::boundary : singular ? GeneStatus::singular : GeneStatus::stalled;
   return Eigen::VectorXd::Zero(n);
 }
 

@@ -14,6 +14,12 @@ namespace flashmm::detail {
 /// points below 0 does not count (the projected score of a bound-constrained maximum).
 double score_criterion(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, bool nonnegative);
 
+/// Whether FLASHMM's plain scoring ended well enough to keep its result under robust: it stopped
+/// on max|dl| < epsilon at a finite, valid theta (loglik finite), with every variance component
+/// >= 0 under nonnegative. Elsewhere the safeguarded optimizer refits the gene from the start.
+bool plain_scoring_succeeded(const LmmOptions& options, const Eigen::VectorXd& theta, double max_dl, bool finite,
+                             double loglik);
+
 /// One gene's objective as the control sees it.
 struct GeneObjective {
   std::function<double(const Eigen::VectorXd&)> loglik;            ///< -inf outside the valid region
@@ -27,12 +33,15 @@ class StepControl {
 
   /// Given the score dl and Fisher information F at theta and the plain scoring step, returns
   /// the step to take. When no step improves the likelihood it returns a zero step and sets
-  /// stopped() with the reason (singular or stalled).
+  /// stopped() with the reason (boundary, singular or stalled).
   Eigen::VectorXd safeguard(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, const Eigen::MatrixXd& F,
                             const Eigen::VectorXd& scoring_step);
 
   bool stopped() const { return stopped_; }
   GeneStatus reason() const { return reason_; }
+  /// Whether a full scoring step left the valid region: a gene that then does not converge is
+  /// taken to climb toward the edge where V becomes singular (status boundary).
+  bool at_edge() const { return at_edge_; }
 
  private:
   /// The largest of 1, 1/2, 1/4, .. for which theta + t step (projected) is valid and does not
@@ -43,6 +52,7 @@ class StepControl {
   bool nonnegative_;
   GeneObjective objective_;
   bool stopped_ = false;
+  bool at_edge_ = false;
   GeneStatus reason_ = GeneStatus::max_iter;
 };
 

@@ -25,9 +25,13 @@ enum class GeneStatus : std::uint8_t {
   max_iter,       ///< stopped at max_iter with max|dlogL| >= epsilon
   non_finite,     ///< a non-finite value arose (e.g. diverging variance components)
   all_zero,       ///< Ynorm <= 0: the gene has no nonzero value; not fitted, results NA
-  // The two below are only reported by the safeguarded optimizer (LmmOptions::robust).
+  // The three below are only reported by the safeguarded optimizer (LmmOptions::robust).
   singular,       ///< no step improves the likelihood and the information matrix is singular there
   stalled,        ///< no step improves the likelihood (rounding level) although max|dlogL| >= epsilon
+  /// The likelihood keeps rising toward the edge of the valid region, where V becomes singular
+  /// (a negative variance component cancelling the others): there is no maximum with
+  /// unconstrained variance components. LmmOptions::nonnegative gives lme4's boundary estimate.
+  boundary,
 };
 
 const char* to_string(GeneStatus status);
