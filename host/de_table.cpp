@@ -1,11 +1,13 @@
 #include <flashmm/de_table.hpp>
+#include <flashmm/satterthwaite.hpp>
 
 #include <cmath>
 
 namespace flashmm {
 
-DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
-  const ContrastTests tests = test_contrasts(fit, contrasts, alternative);
+namespace {
+
+DeTable make_table(const LmmFit& fit, const ContrastTests& tests) {
   DeTable table;
   table.genes = fit.gene_names;
   const Index G = fit.n_genes();
@@ -27,6 +29,22 @@ DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alte
     table.tests.push_back(std::move(t));
   }
   return table;
+}
+
+}  // namespace
+
+DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
+  return make_table(fit, test_contrasts(fit, contrasts, alternative));
+}
+
+DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, const SummaryStats& stats, DfMethod df,
+                 Alternative alternative, int threads) {
+  const auto m = static_cast<Index>(contrasts.size());
+  const Eigen::MatrixXd df_matrix =
+      df == DfMethod::satterthwaite
+          ? satterthwaite_df(stats, fit, contrasts, threads)
+          : Eigen::MatrixXd::Constant(m, fit.n_genes(), static_cast<double>(fit.n - fit.n_fixed()));
+  return make_table(fit, test_contrasts(fit, contrasts, df_matrix, alternative));
 }
 
 }  // namespace flashmm

@@ -1,9 +1,11 @@
 // fit_lmm: prepare once, then fit every gene independently on all cores.
 #include <flashmm/error.hpp>
 #include <flashmm/lmm.hpp>
+#include <flashmm/tests.hpp>
 
 #include "lmm/paths.hpp"
 #include "lmm/prepared.hpp"
+#include "lmm/satterthwaite.hpp"
 #include "parallel.hpp"
 
 #include <cmath>
@@ -17,11 +19,16 @@ const char* to_string(GeneStatus status) {
     case GeneStatus::max_iter: return "max_iter";
     case GeneStatus::non_finite: return "non_finite";
     case GeneStatus::all_zero: return "all_zero";
+    case GeneStatus::singular: return "singular";
+    case GeneStatus::stalled: return "stalled";
+    case GeneStatus::boundary: return "boundary";
   }
   return "unknown";
 }
 
 const char* to_string(Method method) { return method == Method::reml ? "REML" : "ML"; }
+
+const char* to_string(DfMethod df) { return df == DfMethod::residual ? "residual" : "satterthwaite"; }
 
 namespace {
 
@@ -50,6 +57,18 @@ LmmFit allocate(const detail::Prepared& pre, const LmmOptions& options) {
   return fit;
 }
 
+// Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
+void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis* basis, const LmmOptions& options,
+                       LmmFit& fit) {
+  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(pre.p, pre.p);
+  detail::satterthwaite_into(pre, basis, fit, identity, options.threads, fit.df);
+  fit.df_method = DfMethod::satterthwaite;
+  detail::parallel_for_blocks(pre.genes, options.threads, 64, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g)
+      for (Index j = 0; j < pre.p; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
+  });
+}
+
 }  // namespace
 
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
@@ -66,19 +85,24 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
       for (Index g = g0; g < g1; ++g)
         if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
     });
+    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, &path.basis(), options, fit);
   } else {
     const detail::GeneralPath path(pre, options);
     detail::parallel_for_blocks(pre.genes, options.threads, 1, [&](Index g0, Index g1) {
       for (Index g = g0; g < g1; ++g)
         if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
     });
+    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
   }
 
-  Index zero = 0, not_converged = 0, non_finite = 0;
+  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, boundary = 0;
   for (GeneStatus s : fit.status) {
     zero += s == GeneStatus::all_zero;
     not_converged += s == GeneStatus::max_iter;
     non_finite += s == GeneStatus::non_finite;
+    singular += s == GeneStatus::singular;
+    stalled += s == GeneStatus::stalled;
+    boundary += s == GeneStatus::boundary;
   }
   if (zero > 0)
     fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
@@ -92,6 +116,20 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
   if (non_finite > 0)
     fit.warnings.push_back(std::to_string(non_finite) + " gene(s) stopped on a non-finite value (diverging "
                            "variance components); they are flagged converged=false");
+  if (singular > 0)
+    fit.warnings.push_back(std::to_string(singular) + " gene(s) stopped where no step improves the likelihood and the "
+                           "information matrix is singular (a variance component is not identifiable); they are "
+                           "flagged converged=false");
+  if (stalled > 0) {
+    std::ostringstream msg;
+    msg << stalled << " gene(s) stopped where no step improves the likelihood although max|dlogL| >= "
+        << options.epsilon << " (rounding limit; try a larger epsilon); they are flagged converged=false";
+    fit.warnings.push_back(msg.str());
+  }
+  if (boundary > 0)
+    fit.warnings.push_back(std::to_string(boundary) + " gene(s) have no maximum of the likelihood with unconstrained "
+                           "variance components: it rises up to where V becomes singular (status boundary); they are "
+                           "flagged converged=false; the option nonnegative fits them with variance components >= 0");
   return fit;
 }
 

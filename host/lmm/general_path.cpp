@@ -1,9 +1,11 @@
 // The general per-gene path: any number of random components, O(q^3) per iteration.
 #include "lmm/ginv.hpp"
 #include "lmm/paths.hpp"
+#include "lmm/step_control.hpp"
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace flashmm::detail {
 
@@ -88,19 +90,42 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
   const auto zry = pre.zry.col(g);
   const double yry = pre.yry(g);
 
+  std::optional<StepControl> control;
+  if (objective_)
+    control.emplace(options_, GeneObjective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
+                                            [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }});
   VarianceEstimate ve;
-  Eigen::VectorXd s = start_theta(pre, options_, g);
-  double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const Evaluation ev = evaluate(pre, s, zry, yry);
-    max_dl = ev.dl.cwiseAbs().maxCoeff();
-    s += ginv(ev.F) * ev.dl;
-    if (!s.allFinite() || !std::isfinite(max_dl)) {
-      ve.finite = false;
-      break;
+  Eigen::VectorXd s;
+  // FLASHMM's iteration; with a step control, the safeguarded one.
+  auto iterate = [&](StepControl* ctl) {
+    ve = VarianceEstimate{};
+    s = start_theta(pre, options_, g);
+    double max_dl = std::numeric_limits<double>::infinity();
+    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+      ++ve.niter;
+      const Evaluation ev = evaluate(pre, s, zry, yry);
+      max_dl = ctl ? score_criterion(s, ev.dl, options_.nonnegative) : ev.dl.cwiseAbs().maxCoeff();
+      Eigen::VectorXd step = ginv(ev.F) * ev.dl;
+      if (ctl) {
+        step = ctl->safeguard(s, ev.dl, ev.F, step);
+        if (ctl->stopped()) {
+          ve.stop_reason = ctl->reason();
+          break;
+        }
+      }
+      s += step;
+      if (!s.allFinite() || !std::isfinite(max_dl)) {
+        ve.finite = false;
+        break;
+      }
     }
-  }
+    if (ctl && !ctl->stopped() && ctl->at_edge()) ve.stop_reason = GeneStatus::boundary;
+    return max_dl;
+  };
+  const double max_dl = iterate(nullptr);
+  // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
+  // stays FLASHMM's to the last bit.
+  if (control && !plain_scoring_succeeded(options_, s, max_dl, ve.finite, objective_->loglik(g, s))) iterate(&*control);
   // Re-estimate the residual variance at the final ratios, then evaluate once more.
   Evaluation ev = evaluate(pre, s, zry, yry);
   if (ve.finite) {

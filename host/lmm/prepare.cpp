@@ -68,6 +68,11 @@ Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
     for (double v : options.theta0)
       if (!std::isfinite(v)) throw InputError("theta0 holds a value that is not finite");
     if (!(options.theta0.back() > 0)) throw InputError("the residual variance in theta0 (its last value) must be > 0");
+    if (options.nonnegative)
+      for (std::size_t i = 0; i + 1 < options.theta0.size(); ++i)
+        if (options.theta0[i] < 0)
+          throw InputError("theta0 holds a negative variance component but the option nonnegative keeps them >= 0: "
+                           "start at values >= 0 or turn nonnegative off");
   }
 
   for (int c = 0; c < pre.k; ++c)

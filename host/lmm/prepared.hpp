@@ -32,6 +32,7 @@ struct VarianceEstimate {
   double logdet_m0 = 0;    ///< log|det M0| at theta
   int niter = 0;
   bool finite = true;
+  GeneStatus stop_reason = GeneStatus::max_iter;  ///< the status when it did not converge
 };
 
 /// Fixed-effects step inputs of one gene at the final theta: W = XX - ZX' Mb ZX,

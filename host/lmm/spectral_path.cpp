@@ -4,72 +4,83 @@
 
 #include "lmm/ginv.hpp"
 #include "lmm/paths.hpp"
+#include "lmm/spectral_objective.hpp"
+#include "lmm/step_control.hpp"
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace flashmm::detail {
 
 namespace {
 const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
-
-bool is_diagonal(const Eigen::MatrixXd& m) {
-  for (Index j = 0; j < m.cols(); ++j)
-    for (Index i = 0; i < m.rows(); ++i)
-      if (i != j && m(i, j) != 0.0) return false;
-  return true;
-}
 }  // namespace
-
-SpectralPath::SpectralPath(const Prepared& pre, const LmmOptions& options) : pre_(pre), options_(options) {
-  const SummaryStats& st = *pre.stats;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);
-  l_ = zrz_eig.eigenvalues();
-  w_ = zrz_eig.eigenvectors().transpose() * pre.zry;
-  if (is_diagonal(st.ZZ)) {
-    // One-hot sample indicators: ZZ = diag(cells per sample), its eigenvectors are the identity.
-    identity_v_ = true;
-    g_ = st.ZZ.diagonal();
-  } else {
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zz_eig(st.ZZ);
-    g_ = zz_eig.eigenvalues();
-    V_ = zz_eig.eigenvectors();
-    h_ = V_.transpose() * st.ZY;
-    gx_ = V_.transpose() * st.ZX;
-  }
-}
 
 void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const Prepared& pre = pre_;
   const SummaryStats& st = *pre.stats;
   const int q = static_cast<int>(pre.q);
-  const double* w = w_.col(g).data();
-  const double* l = l_.data();
-  const double* e = pre.method == Method::reml ? l_.data() : g_.data();
+  const SpectralBasis& sb = basis_;
+  const double* w = sb.w.col(g).data();
+  const double* l = sb.l.data();
+  const double* e = pre.method == Method::reml ? sb.l.data() : sb.g.data();
   const double yry = pre.yry(g);
   const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
 
+  std::optional<StepControl> control;
+  const SpectralGene sg{w, l, sb.g.data(), e, q, yry, static_cast<double>(pre.n - pre.pres), n_eff};
+  if (uses_step_control(options_))
+    control.emplace(options_, GeneObjective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
+                                            [&](const Eigen::VectorXd& t) {
+                                              double h[2][2];
+                                              spectral_observed_information(sg, t(0), t(1), h);
+                                              return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
+                                            }});
   VarianceEstimate ve;
   double s[2];
-  {
+  // FLASHMM's iteration; with a step control, the safeguarded one.
+  auto iterate = [&](StepControl* ctl) {
+    ve = VarianceEstimate{};
     const Eigen::VectorXd s_start = start_theta(pre, options_, g);
     s[0] = s_start(0);
     s[1] = s_start(1);
-  }
-  double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
-    max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
-    double finv[2][2];
-    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-    s[0] += finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1];
-    s[1] += finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1];
-    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-      ve.finite = false;
-      break;
+    double max_dl = std::numeric_limits<double>::infinity();
+    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+      ++ve.niter;
+      const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
+      max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
+      double finv[2][2];
+      pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+      double step[2] = {finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1], finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]};
+      if (ctl) {
+        const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
+        max_dl = score_criterion(theta, dl, options_.nonnegative);
+        const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
+        const Eigen::VectorXd safe = ctl->safeguard(theta, dl, F, Eigen::Vector2d(step[0], step[1]));
+        if (ctl->stopped()) {
+          ve.stop_reason = ctl->reason();
+          break;
+        }
+        step[0] = safe(0);
+        step[1] = safe(1);
+      }
+      s[0] += step[0];
+      s[1] += step[1];
+      if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
+        ve.finite = false;
+        break;
+      }
     }
-  }
+    if (ctl && !ctl->stopped() && ctl->at_edge()) ve.stop_reason = GeneStatus::boundary;
+    return max_dl;
+  };
+  const double max_dl = iterate(nullptr);
+  // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
+  // stays FLASHMM's to the last bit.
+  if (control && !plain_scoring_succeeded(options_, Eigen::Vector2d(s[0], s[1]), max_dl, ve.finite,
+                                          spectral_loglik(sg, s[0], s[1])))
+    iterate(&*control);
   SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
   if (ve.finite) {
     s[1] = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);
@@ -83,9 +94,9 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
 
   // Fixed effects with Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G, G = V' ZX.
   const double r = s[0] / s[1];
-  const Eigen::VectorXd c = (r / (1.0 + r * g_.array())).matrix();
-  const Eigen::MatrixXd& gx = identity_v_ ? st.ZX : gx_;
-  const auto h = identity_v_ ? st.ZY.col(g) : h_.col(g);
+  const Eigen::VectorXd c = (r / (1.0 + r * sb.g.array())).matrix();
+  const Eigen::MatrixXd& gx = sb.gx_of(st);
+  const auto h = sb.identity_v ? st.ZY.col(g) : sb.h.col(g);
   FixedEffectsInput fe;
   const Eigen::MatrixXd cg = c.asDiagonal() * gx;  // q x p
   fe.W = st.XX;
@@ -94,10 +105,10 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   fe.xvy = st.XY.col(g) - cg.transpose() * h;
   Eigen::VectorXd b;
   store_gene(pre, options_, g, ve, fe, fit, b);
-  if (identity_v_)
+  if (sb.identity_v)
     fit.blup.col(g) = c.cwiseProduct(h - gx * b);
   else
-    fit.blup.col(g) = V_ * c.cwiseProduct(h - gx * b);
+    fit.blup.col(g) = sb.V * c.cwiseProduct(h - gx * b);
 }
 
 }  // namespace flashmm::detail

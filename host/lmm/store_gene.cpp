@@ -4,6 +4,7 @@
 
 #include "lmm/ginv.hpp"
 #include "lmm/prepared.hpp"
+#include "lmm/step_control.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -43,10 +44,10 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
   const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && b_out.allFinite();
   if (!finite)
     fit.status[static_cast<std::size_t>(g)] = GeneStatus::non_finite;
-  else if (ve.dl.cwiseAbs().maxCoeff() < options.epsilon)
+  else if (score_criterion(ve.theta, ve.dl, options.nonnegative) < options.epsilon)
     fit.status[static_cast<std::size_t>(g)] = GeneStatus::converged;
   else
-    fit.status[static_cast<std::size_t>(g)] = GeneStatus::max_iter;
+    fit.status[static_cast<std::size_t>(g)] = ve.stop_reason;
 }
 
 }  // namespace flashmm::detail

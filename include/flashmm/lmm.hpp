@@ -15,16 +15,28 @@ enum class Method { reml, ml };
 /// Which per-gene arithmetic to use. automatic = spectral when there is one random component.
 enum class FitPath { automatic, general, spectral };
 
+/// Degrees of freedom of the t tests: n - p (FLASHMM) or Satterthwaite's (lmerTest's), see
+/// satterthwaite.hpp.
+enum class DfMethod { residual, satterthwaite };
+
 /// Per-gene outcome. Only `converged` genes are good fits.
 enum class GeneStatus : std::uint8_t {
   converged,      ///< max|dlogL| < epsilon
   max_iter,       ///< stopped at max_iter with max|dlogL| >= epsilon
   non_finite,     ///< a non-finite value arose (e.g. diverging variance components)
   all_zero,       ///< Ynorm <= 0: the gene has no nonzero value; not fitted, results NA
+  // The three below are only reported by the safeguarded optimizer (LmmOptions::robust).
+  singular,       ///< no step improves the likelihood and the information matrix is singular there
+  stalled,        ///< no step improves the likelihood (rounding level) although max|dlogL| >= epsilon
+  /// The likelihood keeps rising toward the edge of the valid region, where V becomes singular
+  /// (a negative variance component cancelling the others): there is no maximum with
+  /// unconstrained variance components. LmmOptions::nonnegative gives lme4's boundary estimate.
+  boundary,
 };
 
 const char* to_string(GeneStatus status);
 const char* to_string(Method method);
+const char* to_string(DfMethod df);
 
 struct LmmOptions {
   Method method = Method::reml;
@@ -33,6 +45,19 @@ struct LmmOptions {
   std::vector<double> theta0; ///< k+1 starting values (s_1..s_k, s0); empty: (0,..,0, yry/(n-p))
   int threads = 0;            ///< 0: all hardware threads
   FitPath path = FitPath::automatic;
+  /// Degrees of freedom of fit.df and fit.p: residual = n - p for every coefficient (FLASHMM);
+  /// satterthwaite = lmerTest's Satterthwaite df per coefficient and gene (NaN where a gene did
+  /// not converge).
+  DfMethod df = DfMethod::residual;
+  /// Safeguarded variance-component optimizer: a Fisher-scoring step that lowers the (restricted)
+  /// log-likelihood or leaves the valid region (s0 > 0, V positive definite) is halved; when
+  /// scoring stalls a Newton step on the observed information is tried. Genes end converged or
+  /// flagged (max_iter, singular, stalled). false: FLASHMM's plain Fisher scoring, exactly.
+  bool robust = false;
+  /// Keep the variance components s_1..s_k >= 0 (lme4's boundary) instead of FLASHMM's
+  /// unconstrained estimates; a component held at 0 whose score points below 0 counts as
+  /// converged. Implies the safeguarded optimizer (robust).
+  bool nonnegative = false;
 };
 
 /// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored
@@ -53,7 +78,8 @@ struct LmmFit {
   Eigen::MatrixXd se;         ///< p x G
   Eigen::MatrixXd t;          ///< p x G
   Eigen::MatrixXd p;          ///< p x G, two-sided p-values with df
-  Eigen::MatrixXd df;         ///< p x G, degrees of freedom of each coefficient's test (n - p)
+  Eigen::MatrixXd df;         ///< p x G, degrees of freedom of each coefficient's test (df_method)
+  DfMethod df_method = DfMethod::residual;
   Eigen::MatrixXd cov;        ///< (p*p) x G
   Eigen::MatrixXd theta;      ///< (k+1) x G: s_1..s_k, then the residual variance s0
   Eigen::MatrixXd se_theta;   ///< (k+1) x G
