@@ -1,4 +1,5 @@
 // fit_lmm: prepare once, then fit every gene independently on all cores.
+#include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/lmm.hpp>
 
@@ -23,9 +24,9 @@ const char* to_string(GeneStatus status) {
 
 const char* to_string(Method method) { return method == Method::reml ? "REML" : "ML"; }
 
-namespace {
+namespace detail {
 
-LmmFit allocate(const detail::Prepared& pre, const LmmOptions& options) {
+LmmFit allocate_fit(const Prepared& pre, const LmmOptions& options) {
   const SummaryStats& st = *pre.stats;
   const Index p = pre.p, q = pre.q, G = pre.genes, k1 = pre.k + 1;
   const double nan = std::nan("");
@@ -50,11 +51,33 @@ LmmFit allocate(const detail::Prepared& pre, const LmmOptions& options) {
   return fit;
 }
 
-}  // namespace
+void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
+  Index zero = 0, not_converged = 0, non_finite = 0;
+  for (GeneStatus s : fit.status) {
+    zero += s == GeneStatus::all_zero;
+    not_converged += s == GeneStatus::max_iter;
+    non_finite += s == GeneStatus::non_finite;
+  }
+  if (zero > 0)
+    fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
+                           "(results NA)");
+  if (not_converged > 0) {
+    std::ostringstream msg;
+    msg << not_converged << " gene(s) did not converge within " << options.max_iter
+        << " iterations (max|dlogL| >= " << options.epsilon << "); they are flagged converged=false";
+    fit.warnings.push_back(msg.str());
+  }
+  if (non_finite > 0)
+    fit.warnings.push_back(std::to_string(non_finite) + " gene(s) stopped on a non-finite value (diverging "
+                           "variance components); they are flagged converged=false");
+}
+
+}  // namespace detail
 
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
+  if (use_gpu(options.device)) return fit_lmm_gpu(stats, options);
   const detail::Prepared pre = detail::prepare(stats, options);
-  LmmFit fit = allocate(pre, options);
+  LmmFit fit = detail::allocate_fit(pre, options);
 
   const bool spectral = options.path == FitPath::spectral || (options.path == FitPath::automatic && pre.k == 1);
   if (options.path == FitPath::spectral && pre.k != 1)
@@ -74,24 +97,7 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
     });
   }
 
-  Index zero = 0, not_converged = 0, non_finite = 0;
-  for (GeneStatus s : fit.status) {
-    zero += s == GeneStatus::all_zero;
-    not_converged += s == GeneStatus::max_iter;
-    non_finite += s == GeneStatus::non_finite;
-  }
-  if (zero > 0)
-    fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
-                           "(results NA)");
-  if (not_converged > 0) {
-    std::ostringstream msg;
-    msg << not_converged << " gene(s) did not converge within " << options.max_iter
-        << " iterations (max|dlogL| >= " << options.epsilon << "); they are flagged converged=false";
-    fit.warnings.push_back(msg.str());
-  }
-  if (non_finite > 0)
-    fit.warnings.push_back(std::to_string(non_finite) + " gene(s) stopped on a non-finite value (diverging "
-                           "variance components); they are flagged converged=false");
+  detail::add_fit_warnings(fit, options);
   return fit;
 }
 

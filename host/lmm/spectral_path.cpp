@@ -21,11 +21,13 @@ bool is_diagonal(const Eigen::MatrixXd& m) {
 }
 }  // namespace
 
-SpectralPath::SpectralPath(const Prepared& pre, const LmmOptions& options) : pre_(pre), options_(options) {
+SpectralPath::SpectralPath(const Prepared& pre, const LmmOptions& options, bool project)
+    : pre_(pre), options_(options) {
   const SummaryStats& st = *pre.stats;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);
   l_ = zrz_eig.eigenvalues();
-  w_ = zrz_eig.eigenvectors().transpose() * pre.zry;
+  U_ = zrz_eig.eigenvectors();
+  if (project) w_ = U_.transpose() * pre.zry;
   if (is_diagonal(st.ZZ)) {
     // One-hot sample indicators: ZZ = diag(cells per sample), its eigenvectors are the identity.
     identity_v_ = true;
@@ -39,47 +41,34 @@ SpectralPath::SpectralPath(const Prepared& pre, const LmmOptions& options) : pre
   }
 }
 
+VarianceEstimate spectral_estimate(const double s[2], const double dl[2], const double F[2][2], double logdet_m0,
+                                   int niter, bool finite) {
+  VarianceEstimate ve;
+  ve.theta = Eigen::Vector2d(s[0], s[1]);
+  ve.dl = Eigen::Vector2d(dl[0], dl[1]);
+  ve.F.resize(2, 2);
+  ve.F << F[0][0], F[0][1], F[1][0], F[1][1];
+  ve.logdet_m0 = logdet_m0;
+  ve.niter = niter;
+  ve.finite = finite;
+  return ve;
+}
+
 void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const Prepared& pre = pre_;
-  const SummaryStats& st = *pre.stats;
-  const int q = static_cast<int>(pre.q);
-  const double* w = w_.col(g).data();
-  const double* l = l_.data();
   const double* e = pre.method == Method::reml ? l_.data() : g_.data();
-  const double yry = pre.yry(g);
-  const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
+  const Eigen::VectorXd s_start = start_theta(pre, options_, g);
+  const SpectralFit f = spectral_fit(w_.col(g).data(), 1, l_.data(), e, static_cast<int>(pre.q), pre.yry(g),
+                                     static_cast<double>(pre.n - pre.pres - pre.q),
+                                     static_cast<double>(pre.n - pre.pres), s_start(0), s_start(1), options_.max_iter,
+                                     options_.epsilon, kGinvTolerance);
+  finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
+}
 
-  VarianceEstimate ve;
-  double s[2];
-  {
-    const Eigen::VectorXd s_start = start_theta(pre, options_, g);
-    s[0] = s_start(0);
-    s[1] = s_start(1);
-  }
-  double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
-    max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
-    double finv[2][2];
-    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-    s[0] += finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1];
-    s[1] += finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1];
-    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-      ve.finite = false;
-      break;
-    }
-  }
-  SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
-  if (ve.finite) {
-    s[1] = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);
-    sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], true);
-  }
-  ve.theta = Eigen::Vector2d(s[0], s[1]);
-  ve.dl = Eigen::Vector2d(sc.dl[0], sc.dl[1]);
-  ve.F.resize(2, 2);
-  ve.F << sc.F[0][0], sc.F[0][1], sc.F[1][0], sc.F[1][1];
-  ve.logdet_m0 = sc.logdet_m0;
+void SpectralPath::finish_gene(Index g, const VarianceEstimate& ve, LmmFit& fit) const {
+  const Prepared& pre = pre_;
+  const SummaryStats& st = *pre.stats;
+  const double s[2] = {ve.theta(0), ve.theta(1)};
 
   // Fixed effects with Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G, G = V' ZX.
   const double r = s[0] / s[1];

@@ -1,6 +1,7 @@
 #pragma once
 // The LMM fit from summary statistics (ALGORITHM.md sections 3 and 6): Fisher scoring for the
 // variance components, then the fixed-effects step, per gene.
+#include <flashmm/device.hpp>
 #include <flashmm/summary_stats.hpp>
 #include <flashmm/types.hpp>
 
@@ -33,6 +34,10 @@ struct LmmOptions {
   std::vector<double> theta0; ///< k+1 starting values (s_1..s_k, s0); empty: (0,..,0, yry/(n-p))
   int threads = 0;            ///< 0: all hardware threads
   FitPath path = FitPath::automatic;
+  /// Where to fit: cpu (the default), gpu, or automatic (the GPU when usable). The GPU fit runs
+  /// the spectral path of one random component; other models are fitted on the CPU with a note
+  /// in LmmFit::warnings. See flashmm/backend.hpp.
+  Device device = Device::cpu;
 };
 
 /// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored
@@ -78,7 +83,8 @@ struct LmmFit {
   }
 };
 
-/// Fits every gene. Throws InputError for bad input (X not of full column rank, naming the
+/// Fits every gene, on the device options.device selects (see flashmm/backend.hpp: use_gpu).
+/// Throws InputError for bad input (X not of full column rank, naming the
 /// columns involved; dimensions; non-finite statistics; q or p not smaller than n).
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options = {});
 
