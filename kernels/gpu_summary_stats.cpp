@@ -140,6 +140,7 @@ struct GpuSummaryStatsAccumulator::Impl {
   double* d_Ynorm = nullptr;
   int* d_error = nullptr;
   cudaEvent_t accumulated = nullptr;  // recorded after each chunk's accumulation
+  cuda::DeviceBuffer probe;           // 256 bytes: non-null pointers for cuSPARSE's size query
   Slot slots[2];
   int next_slot = 0;
 
@@ -179,6 +180,7 @@ struct GpuSummaryStatsAccumulator::Impl {
     cuda::Carver carver(totals.data(), totals.bytes());
     carve(carver);
 
+    probe = cuda::DeviceBuffer(256, "a 256-byte probe");
     const cudaStream_t s0 = res->stream(0);
     FLASHMM_CUDA(cudaMemsetAsync(totals.data(), 0, totals.bytes(), s0));
     FLASHMM_CUDA(cudaEventCreateWithFlags(&accumulated, cudaEventDisableTiming));
@@ -260,9 +262,13 @@ struct GpuSummaryStatsAccumulator::Impl {
     need.z_nnz = static_cast<Index>(zr.col.size());
     cusparseHandle_t sparse = res->cusparse();
     if (nnz > 0)
+      // The size query reads no array, but some cuSPARSE versions reject null pointers: pass
+      // the (valid, never read) probe allocation for each.
       FLASHMM_CUDA(cusparseCsr2cscEx2_bufferSize(sparse, static_cast<int>(cells), static_cast<int>(G),
-                                                 static_cast<int>(nnz), nullptr, nullptr, nullptr, nullptr, nullptr,
-                                                 nullptr, CUDA_R_64F, CUSPARSE_ACTION_NUMERIC,
+                                                 static_cast<int>(nnz), probe.data(), static_cast<int*>(probe.data()),
+                                                 static_cast<int*>(probe.data()), probe.data(),
+                                                 static_cast<int*>(probe.data()), static_cast<int*>(probe.data()),
+                                                 CUDA_R_64F, CUSPARSE_ACTION_NUMERIC,
                                                  CUSPARSE_INDEX_BASE_ZERO, CUSPARSE_CSR2CSC_ALG_DEFAULT,
                                                  &need.sparse_buffer));
     reserve(s, need);

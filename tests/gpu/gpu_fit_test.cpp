@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gpu/require_gpu.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
@@ -14,11 +15,6 @@ namespace {
 
 using testing::near_relative;
 
-#define FLASHMM_REQUIRE_GPU()                                           \
-  do {                                                                  \
-    std::string why_not;                                                \
-    if (!gpu_available(&why_not)) GTEST_SKIP() << "no usable CUDA device: " << why_not; \
-  } while (0)
 
 void expect_fit_near(const LmmFit& gpu, const LmmFit& cpu, double tol) {
   ASSERT_EQ(gpu.n_genes(), cpu.n_genes());

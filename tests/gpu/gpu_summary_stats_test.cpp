@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gpu/require_gpu.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
@@ -17,11 +18,6 @@ namespace {
 
 using testing::near_relative;
 
-#define FLASHMM_REQUIRE_GPU()                                           \
-  do {                                                                  \
-    std::string why_not;                                                \
-    if (!gpu_available(&why_not)) GTEST_SKIP() << "no usable CUDA device: " << why_not; \
-  } while (0)
 
 // s1 counts as cells x genes CSR of type T (counts are integers, exact in every type).
 template <class T>
