@@ -1,3 +1,4 @@
+#include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/model_stats.hpp>
 
@@ -18,10 +19,13 @@ SummaryStats shape_of(const DesignBuilder& design, std::vector<std::string> gene
 }  // namespace
 
 ModelStatsAccumulator::ModelStatsAccumulator(const DesignBuilder& design, std::vector<std::string> gene_names,
-                                             Transform transform, int threads)
+                                             Transform transform, int threads, Device device)
     : design_(design), acc_(shape_of(design, std::move(gene_names)), transform, threads) {
   n_rows_ = design.n_metadata_rows();
+  if (use_gpu(device)) gpu_ = std::make_unique<GpuSummaryStatsAccumulator>(acc_.stats(), transform, threads);
 }
+
+ModelStatsAccumulator::~ModelStatsAccumulator() = default;
 
 template <class T>
 void ModelStatsAccumulator::add(Index first_cell, const CsrView<T>& y) {
@@ -39,9 +43,17 @@ void ModelStatsAccumulator::add(Index first_cell, const CsrView<T>& y) {
   RowMatrixXd X;
   SparseRowMatrix Z;
   design_.build(u0, u1, X, Z);
-  acc_.set_first_cell(first_cell);
+  auto add = [&](const CsrView<T>& rows) {
+    if (gpu_) {
+      gpu_->set_first_cell(first_cell);
+      gpu_->add(X, Z, rows);
+    } else {
+      acc_.set_first_cell(first_cell);
+      acc_.add(X, Z, rows);
+    }
+  };
   if (u1 - u0 == y.rows) {
-    acc_.add(X, Z, y);
+    add(y);
   } else {
     // Some cells of this chunk are dropped (missing metadata): keep the rows of the others.
     std::vector<std::int64_t> indptr{0};
@@ -61,7 +73,7 @@ void ModelStatsAccumulator::add(Index first_cell, const CsrView<T>& y) {
     kept.indptr = indptr;
     kept.indices = indices;
     kept.values = values;
-    acc_.add(X, Z, kept);
+    add(kept);
   }
   next_used_ = u1;
   next_cell_ = end_cell;
@@ -81,7 +93,7 @@ SummaryStats ModelStatsAccumulator::finish() {
   if (next_cell_ != n_rows_)
     throw InputError("the expression data ended after " + std::to_string(next_cell_) + " cells but the metadata has " +
                      std::to_string(n_rows_) + " rows");
-  return acc_.release();
+  return gpu_ ? gpu_->release() : acc_.release();
 }
 
 template void ModelStatsAccumulator::add<float>(Index, const CsrView<float>&);

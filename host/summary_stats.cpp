@@ -3,6 +3,7 @@
 #include <flashmm/summary_stats.hpp>
 
 #include "parallel.hpp"
+#include "summary_stats_internal.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -19,14 +20,23 @@ std::vector<std::string> numbered(const std::string& prefix, Index count) {
   return names;
 }
 
-// Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
-// value of y touches about three of X's p columns rather than all of them.
-struct SparseRows {
-  std::vector<Index> start;  // rows + 1
-  std::vector<int> col;
-  std::vector<double> val;
+// A gene-major (CSC) copy of a chunk's values, already transformed.
+struct GeneMajor {
+  std::vector<Index> start;     // genes + 1
+  std::vector<std::int32_t> cell;
+  std::vector<double> value;
 };
 
+inline double transformed(double v, Transform t) {
+  return t == Transform::log2p1 ? std::log2(1.0 + v) : v;
+}
+
+}  // namespace
+
+namespace detail {
+
+// Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
+// value of y touches about three of X's p columns rather than all of them.
 SparseRows sparse_rows(const RowMatrixXd& X) {
   SparseRows s;
   s.start.reserve(static_cast<std::size_t>(X.rows()) + 1);
@@ -60,13 +70,6 @@ SparseRows sparse_rows(const SparseRowMatrix& Z) {
   return s;
 }
 
-// A gene-major (CSC) copy of a chunk's values, already transformed.
-struct GeneMajor {
-  std::vector<Index> start;     // genes + 1
-  std::vector<std::int32_t> cell;
-  std::vector<double> value;
-};
-
 [[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, Transform t) {
   std::ostringstream msg;
   const std::string gname = gene < static_cast<Index>(s.gene_names.size())
@@ -83,11 +86,43 @@ struct GeneMajor {
   throw InputError(msg.str());
 }
 
-inline double transformed(double v, Transform t) {
-  return t == Transform::log2p1 ? std::log2(1.0 + v) : v;
+void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells,
+                  Index first_cell) {
+  if (X.rows() != cells || Z.rows() != cells)
+    throw InputError("the chunk has " + std::to_string(cells) + " cells of expression but X has " +
+                     std::to_string(X.rows()) + " rows and Z has " + std::to_string(Z.rows()) + " rows");
+  if (X.cols() != s.p())
+    throw InputError("X has " + std::to_string(X.cols()) + " columns, expected " + std::to_string(s.p()));
+  if (Z.cols() != s.q())
+    throw InputError("Z has " + std::to_string(Z.cols()) + " columns, expected " + std::to_string(s.q()));
+  for (Index j = 0; j < X.cols(); ++j)
+    for (Index i = 0; i < X.rows(); ++i)
+      if (!std::isfinite(X(i, j)))
+        throw InputError("design column '" + s.fixed_names[static_cast<std::size_t>(j)] + "' is not finite in cell " +
+                         std::to_string(first_cell + i + 1));
+  for (Index k = 0; k < Z.nonZeros(); ++k)
+    if (!std::isfinite(Z.valuePtr()[k])) throw InputError("the random-effect design Z holds NaN or Inf values");
 }
 
-}  // namespace
+void add_design_products(SummaryStats& s, const SparseRows& xr, const SparseRows& zr, Index rows) {
+  const Index p = s.p(), q = s.q();
+  Eigen::MatrixXd XX = Eigen::MatrixXd::Zero(p, p), ZX = Eigen::MatrixXd::Zero(q, p), ZZ = Eigen::MatrixXd::Zero(q, q);
+  for (Index i = 0; i < rows; ++i) {
+    const auto i0 = xr.start[static_cast<std::size_t>(i)], i1 = xr.start[static_cast<std::size_t>(i) + 1];
+    const auto z0 = zr.start[static_cast<std::size_t>(i)], z1 = zr.start[static_cast<std::size_t>(i) + 1];
+    for (Index a = i0; a < i1; ++a)
+      for (Index b = i0; b < i1; ++b) XX(xr.col[a], xr.col[b]) += xr.val[a] * xr.val[b];
+    for (Index a = z0; a < z1; ++a) {
+      for (Index b = i0; b < i1; ++b) ZX(zr.col[a], xr.col[b]) += zr.val[a] * xr.val[b];
+      for (Index b = z0; b < z1; ++b) ZZ(zr.col[a], zr.col[b]) += zr.val[a] * zr.val[b];
+    }
+  }
+  s.XX += XX;
+  s.ZX += ZX;
+  s.ZZ += ZZ;
+}
+
+}  // namespace detail
 
 SummaryStats SummaryStats::zeros(Index p, Index q, Index genes) {
   SummaryStats s;
@@ -189,43 +224,14 @@ SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStats shape, Transform t
 
 namespace {
 
-void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells,
-                  Index first_cell) {
-  if (X.rows() != cells || Z.rows() != cells)
-    throw InputError("the chunk has " + std::to_string(cells) + " cells of expression but X has " +
-                     std::to_string(X.rows()) + " rows and Z has " + std::to_string(Z.rows()) + " rows");
-  if (X.cols() != s.p())
-    throw InputError("X has " + std::to_string(X.cols()) + " columns, expected " + std::to_string(s.p()));
-  if (Z.cols() != s.q())
-    throw InputError("Z has " + std::to_string(Z.cols()) + " columns, expected " + std::to_string(s.q()));
-  for (Index j = 0; j < X.cols(); ++j)
-    for (Index i = 0; i < X.rows(); ++i)
-      if (!std::isfinite(X(i, j)))
-        throw InputError("design column '" + s.fixed_names[static_cast<std::size_t>(j)] + "' is not finite in cell " +
-                         std::to_string(first_cell + i + 1));
-  for (Index k = 0; k < Z.nonZeros(); ++k)
-    if (!std::isfinite(Z.valuePtr()[k])) throw InputError("the random-effect design Z holds NaN or Inf values");
-}
-
 // Adds a chunk given gene-major (transformed) values. Design part: XX, ZX, ZZ; expression part
 // split over genes. Each partial starts from zero and is then added to the totals.
 void accumulate(SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, const GeneMajor& y,
                 int threads) {
   const Index p = s.p(), q = s.q(), G = s.genes();
-  const SparseRows xr = sparse_rows(X);
-  const SparseRows zr = sparse_rows(Z);
+  const detail::SparseRows xr = detail::sparse_rows(X);
+  const detail::SparseRows zr = detail::sparse_rows(Z);
 
-  Eigen::MatrixXd XX = Eigen::MatrixXd::Zero(p, p), ZX = Eigen::MatrixXd::Zero(q, p), ZZ = Eigen::MatrixXd::Zero(q, q);
-  for (Index i = 0; i < X.rows(); ++i) {
-    const auto i0 = xr.start[static_cast<std::size_t>(i)], i1 = xr.start[static_cast<std::size_t>(i) + 1];
-    const auto z0 = zr.start[static_cast<std::size_t>(i)], z1 = zr.start[static_cast<std::size_t>(i) + 1];
-    for (Index a = i0; a < i1; ++a)
-      for (Index b = i0; b < i1; ++b) XX(xr.col[a], xr.col[b]) += xr.val[a] * xr.val[b];
-    for (Index a = z0; a < z1; ++a) {
-      for (Index b = i0; b < i1; ++b) ZX(zr.col[a], xr.col[b]) += zr.val[a] * xr.val[b];
-      for (Index b = z0; b < z1; ++b) ZZ(zr.col[a], zr.col[b]) += zr.val[a] * zr.val[b];
-    }
-  }
 
   Eigen::MatrixXd XY = Eigen::MatrixXd::Zero(p, G), ZY = Eigen::MatrixXd::Zero(q, G);
   Eigen::VectorXd Yn = Eigen::VectorXd::Zero(G);
@@ -246,35 +252,16 @@ void accumulate(SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z,
   });
 
   s.n += X.rows();
-  s.XX += XX;
-  s.ZX += ZX;
-  s.ZZ += ZZ;
+  detail::add_design_products(s, xr, zr, X.rows());
   s.XY += XY;
   s.ZY += ZY;
   s.Ynorm += Yn;
 }
 
 template <class T>
-void check_compressed(const CompressedView<T>& y, Index major, Index minor, const char* layout) {
-  if (static_cast<Index>(y.indptr.size()) != major + 1)
-    throw InputError(std::string(layout) + " expression chunk: indptr has " + std::to_string(y.indptr.size()) +
-                     " entries, expected " + std::to_string(major + 1));
-  if (y.indptr[0] != 0 || y.indptr[static_cast<std::size_t>(major)] != static_cast<std::int64_t>(y.values.size()) ||
-      y.indices.size() != y.values.size())
-    throw InputError(std::string(layout) + " expression chunk: indptr, indices and values do not agree in length");
-  for (Index m = 0; m < major; ++m)
-    if (y.indptr[static_cast<std::size_t>(m) + 1] < y.indptr[static_cast<std::size_t>(m)])
-      throw InputError(std::string(layout) + " expression chunk: indptr decreases at " + std::to_string(m));
-  for (auto idx : y.indices)
-    if (idx < 0 || idx >= minor)
-      throw InputError(std::string(layout) + " expression chunk: index " + std::to_string(idx) + " out of range [0, " +
-                       std::to_string(minor) + ")");
-}
-
-template <class T>
 double checked_value(T raw, Transform t, const SummaryStats& s, Index gene, Index cell) {
   const auto v = static_cast<double>(raw);
-  if (!std::isfinite(v) || (t == Transform::log2p1 && v < 0)) bad_value(v, gene, s, cell, t);
+  if (!std::isfinite(v) || (t == Transform::log2p1 && v < 0)) detail::bad_value(v, gene, s, cell, t);
   return transformed(v, t);
 }
 
@@ -285,8 +272,8 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
   const Index cells = y.rows, G = stats_.genes();
   if (y.cols != G)
     throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
-  check_design(stats_, X, Z, cells, first_cell_);
-  check_compressed(y, cells, G, "CSR");
+  detail::check_design(stats_, X, Z, cells, first_cell_);
+  detail::check_compressed(y, cells, G, "CSR");
   // Counting sort of the chunk into gene-major order, cells ascending within a gene.
   GeneMajor gm;
   gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
@@ -312,8 +299,8 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
   const Index cells = y.rows, G = stats_.genes();
   if (y.cols != G)
     throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
-  check_design(stats_, X, Z, cells, first_cell_);
-  check_compressed(y, G, cells, "CSC");
+  detail::check_design(stats_, X, Z, cells, first_cell_);
+  detail::check_compressed(y, G, cells, "CSC");
   GeneMajor gm;
   gm.start.assign(y.indptr.begin(), y.indptr.end());
   gm.cell.assign(y.indices.begin(), y.indices.end());
@@ -332,7 +319,7 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
   if (y.cols() != G)
     throw InputError("the expression matrix has " + std::to_string(y.cols()) + " columns (genes), expected " +
                      std::to_string(G));
-  check_design(stats_, X, Z, cells, first_cell_);
+  detail::check_design(stats_, X, Z, cells, first_cell_);
   GeneMajor gm;
   gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
   for (Index g = 0; g < G; ++g) {

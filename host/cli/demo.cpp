@@ -1,5 +1,6 @@
 // flashmm demo: simulate a multi-sample data set, fit the FLASHMM model to every gene, and show
 // which genes come out differentially expressed against the simulation's truth.
+#include <flashmm/backend.hpp>
 #include <flashmm/de_table.hpp>
 #include <flashmm/formula.hpp>
 #include <flashmm/lmm.hpp>
@@ -29,6 +30,7 @@ struct DemoOptions {
   }();
   int threads = 0;
   Index chunk_cells = 20000;
+  std::string device = "auto";  // auto: the GPU when usable, else the CPU (saying why once)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -50,7 +52,8 @@ void run_demo(const DemoOptions& o) {
 
   t0 = std::chrono::steady_clock::now();
   const DesignBuilder design(sim.obs, fixed, {random});
-  ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.threads);
+  const Device device = parse_device(o.device);
+  ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.threads, device);
   for (Index c0 = 0; c0 < sim.n_cells; c0 += o.chunk_cells) {
     const Index c1 = std::min(sim.n_cells, c0 + o.chunk_cells);
     const auto e0 = sim.indptr[static_cast<std::size_t>(c0)], e1 = sim.indptr[static_cast<std::size_t>(c1)];
@@ -70,6 +73,7 @@ void run_demo(const DemoOptions& o) {
   t0 = std::chrono::steady_clock::now();
   LmmOptions lmm;
   lmm.threads = o.threads;
+  lmm.device = device;
   const LmmFit fit = fit_lmm(stats, lmm);
   const DeTable table = de_table(fit, coefficient_contrasts(fit.fixed_names));
   const double t_fit = seconds_since(t0);
@@ -118,6 +122,9 @@ void add_demo(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--seed", opts->sim.seed, "Random seed")->capture_default_str();
   sub->add_option("--threads", opts->threads, "Threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  sub->add_option("--device", opts->device, "Where to compute: auto (the GPU when usable), cpu or gpu")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
   set_action(sub, [opts] { run_demo(*opts); });
 }
 

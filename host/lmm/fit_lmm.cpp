@@ -1,4 +1,5 @@
 // fit_lmm: prepare once, then fit every gene independently on all cores.
+#include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/lmm.hpp>
 #include <flashmm/tests.hpp>
@@ -30,9 +31,9 @@ const char* to_string(Method method) { return method == Method::reml ? "REML" : 
 
 const char* to_string(DfMethod df) { return df == DfMethod::residual ? "residual" : "satterthwaite"; }
 
-namespace {
+namespace detail {
 
-LmmFit allocate(const detail::Prepared& pre, const LmmOptions& options) {
+LmmFit allocate_fit(const Prepared& pre, const LmmOptions& options) {
   const SummaryStats& st = *pre.stats;
   const Index p = pre.p, q = pre.q, G = pre.genes, k1 = pre.k + 1;
   const double nan = std::nan("");
@@ -57,44 +58,7 @@ LmmFit allocate(const detail::Prepared& pre, const LmmOptions& options) {
   return fit;
 }
 
-// Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
-void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis* basis, const LmmOptions& options,
-                       LmmFit& fit) {
-  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(pre.p, pre.p);
-  detail::satterthwaite_into(pre, basis, fit, identity, options.threads, fit.df);
-  fit.df_method = DfMethod::satterthwaite;
-  detail::parallel_for_blocks(pre.genes, options.threads, 64, [&](Index g0, Index g1) {
-    for (Index g = g0; g < g1; ++g)
-      for (Index j = 0; j < pre.p; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
-  });
-}
-
-}  // namespace
-
-LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
-  const detail::Prepared pre = detail::prepare(stats, options);
-  LmmFit fit = allocate(pre, options);
-
-  const bool spectral = options.path == FitPath::spectral || (options.path == FitPath::automatic && pre.k == 1);
-  if (options.path == FitPath::spectral && pre.k != 1)
-    throw InputError("the spectral fit path needs exactly one random component (the model has " +
-                     std::to_string(pre.k) + ")");
-  if (spectral) {
-    const detail::SpectralPath path(pre, options);
-    detail::parallel_for_blocks(pre.genes, options.threads, 16, [&](Index g0, Index g1) {
-      for (Index g = g0; g < g1; ++g)
-        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
-    });
-    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, &path.basis(), options, fit);
-  } else {
-    const detail::GeneralPath path(pre, options);
-    detail::parallel_for_blocks(pre.genes, options.threads, 1, [&](Index g0, Index g1) {
-      for (Index g = g0; g < g1; ++g)
-        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
-    });
-    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
-  }
-
+void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
   Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, boundary = 0;
   for (GeneStatus s : fit.status) {
     zero += s == GeneStatus::all_zero;
@@ -130,6 +94,56 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
     fit.warnings.push_back(std::to_string(boundary) + " gene(s) have no maximum of the likelihood with unconstrained "
                            "variance components: it rises up to where V becomes singular (status boundary); they are "
                            "flagged converged=false; the option nonnegative fits them with variance components >= 0");
+}
+
+}  // namespace detail
+
+namespace {
+
+// Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
+void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis* basis, const LmmOptions& options,
+                       LmmFit& fit) {
+  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(pre.p, pre.p);
+  detail::satterthwaite_into(pre, basis, fit, identity, options.threads, fit.df);
+  fit.df_method = DfMethod::satterthwaite;
+  detail::parallel_for_blocks(pre.genes, options.threads, 64, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g)
+      for (Index j = 0; j < pre.p; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
+  });
+}
+
+}  // namespace
+
+LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
+  // The GPU runs FLASHMM's plain scoring with residual df; the extensions run on the CPU.
+  const bool gpu_capable = options.df == DfMethod::residual && !options.robust && !options.nonnegative;
+  if (gpu_capable && use_gpu(options.device)) return fit_lmm_gpu(stats, options);
+  const detail::Prepared pre = detail::prepare(stats, options);
+  LmmFit fit = detail::allocate_fit(pre, options);
+
+  const bool spectral = options.path == FitPath::spectral || (options.path == FitPath::automatic && pre.k == 1);
+  if (options.path == FitPath::spectral && pre.k != 1)
+    throw InputError("the spectral fit path needs exactly one random component (the model has " +
+                     std::to_string(pre.k) + ")");
+  if (spectral) {
+    const detail::SpectralPath path(pre, options);
+    detail::parallel_for_blocks(pre.genes, options.threads, 16, [&](Index g0, Index g1) {
+      for (Index g = g0; g < g1; ++g)
+        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
+    });
+    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, &path.basis(), options, fit);
+  } else {
+    const detail::GeneralPath path(pre, options);
+    detail::parallel_for_blocks(pre.genes, options.threads, 1, [&](Index g0, Index g1) {
+      for (Index g = g0; g < g1; ++g)
+        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
+    });
+    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
+  }
+  if (!gpu_capable && options.device == Device::gpu)
+    fit.warnings.push_back("the GPU fit runs FLASHMM's plain Fisher scoring with residual df only: fitted on the CPU");
+
+  detail::add_fit_warnings(fit, options);
   return fit;
 }
 

@@ -7,12 +7,14 @@
 namespace flashmm::detail {
 
 struct SpectralBasis {
-  /// Needs exactly one random component (pre.k == 1).
-  explicit SpectralBasis(const Prepared& pre);
+  /// Needs exactly one random component (pre.k == 1). project: also form w (the GPU projects
+  /// on the device instead).
+  explicit SpectralBasis(const Prepared& pre, bool project = true);
 
-  Eigen::VectorXd l;   ///< q eigenvalues of zrz
+  Eigen::VectorXd l;   ///< q eigenvalues of zrz, ascending
+  Eigen::MatrixXd U;   ///< q x q eigenvectors of zrz
   Eigen::VectorXd g;   ///< q eigenvalues of ZZ
-  Eigen::MatrixXd w;   ///< q x G: U' zry
+  Eigen::MatrixXd w;   ///< q x G: U' zry (empty unless project)
   bool identity_v = false;  ///< ZZ is diagonal: V = I, and V, h, gx are not formed
   Eigen::MatrixXd V;   ///< q x q eigenvectors of ZZ
   Eigen::MatrixXd h;   ///< q x G: V' ZY

@@ -1,5 +1,6 @@
 // The spectral per-gene path for one random component (ALGORITHM.md section 6): zrz and ZZ are
-// eigendecomposed once, every gene is projected with one GEMM, and each iteration is O(q).
+// eigendecomposed once (SpectralBasis), every gene is projected with one GEMM, and each
+// iteration is O(q). The iteration itself is detail::spectral_fit, shared with the CUDA kernel.
 #include <flashmm/detail/spectral_score.hpp>
 
 #include "lmm/ginv.hpp"
@@ -9,7 +10,6 @@
 
 #include <cmath>
 #include <limits>
-#include <optional>
 
 namespace flashmm::detail {
 
@@ -17,83 +17,95 @@ namespace {
 const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
 }  // namespace
 
+VarianceEstimate spectral_estimate(const double s[2], const double dl[2], const double F[2][2], double logdet_m0,
+                                   int niter, bool finite) {
+  VarianceEstimate ve;
+  ve.theta = Eigen::Vector2d(s[0], s[1]);
+  ve.dl = Eigen::Vector2d(dl[0], dl[1]);
+  ve.F.resize(2, 2);
+  ve.F << F[0][0], F[0][1], F[1][0], F[1][1];
+  ve.logdet_m0 = logdet_m0;
+  ve.niter = niter;
+  ve.finite = finite;
+  return ve;
+}
+
 void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const Prepared& pre = pre_;
-  const SummaryStats& st = *pre.stats;
-  const int q = static_cast<int>(pre.q);
   const SpectralBasis& sb = basis_;
+  const int q = static_cast<int>(pre.q);
   const double* w = sb.w.col(g).data();
   const double* l = sb.l.data();
   const double* e = pre.method == Method::reml ? sb.l.data() : sb.g.data();
   const double yry = pre.yry(g);
   const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
+  const double n_minus_pres = static_cast<double>(pre.n - pre.pres);
+  const Eigen::VectorXd s_start = start_theta(pre, options_, g);
 
-  std::optional<StepControl> control;
-  const SpectralGene sg{w, l, sb.g.data(), e, q, yry, static_cast<double>(pre.n - pre.pres), n_eff};
-  if (uses_step_control(options_))
-    control.emplace(options_, GeneObjective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
-                                            [&](const Eigen::VectorXd& t) {
-                                              double h[2][2];
-                                              spectral_observed_information(sg, t(0), t(1), h);
-                                              return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
-                                            }});
-  VarianceEstimate ve;
-  double s[2];
-  // FLASHMM's iteration; with a step control, the safeguarded one.
-  auto iterate = [&](StepControl* ctl) {
-    ve = VarianceEstimate{};
-    const Eigen::VectorXd s_start = start_theta(pre, options_, g);
-    s[0] = s_start(0);
-    s[1] = s_start(1);
-    double max_dl = std::numeric_limits<double>::infinity();
-    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-      ++ve.niter;
-      const SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], false);
-      max_dl = std::max(std::fabs(sc.dl[0]), std::fabs(sc.dl[1]));
-      double finv[2][2];
-      pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-      double step[2] = {finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1], finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]};
-      if (ctl) {
-        const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
-        max_dl = score_criterion(theta, dl, options_.nonnegative);
-        const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
-        const Eigen::VectorXd safe = ctl->safeguard(theta, dl, F, Eigen::Vector2d(step[0], step[1]));
-        if (ctl->stopped()) {
-          ve.stop_reason = ctl->reason();
-          break;
-        }
-        step[0] = safe(0);
-        step[1] = safe(1);
-      }
-      s[0] += step[0];
-      s[1] += step[1];
-      if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-        ve.finite = false;
-        break;
-      }
-    }
-    if (ctl && !ctl->stopped() && ctl->at_edge()) ve.stop_reason = GeneStatus::boundary;
-    return max_dl;
-  };
-  const double max_dl = iterate(nullptr);
+  // FLASHMM's plain Fisher scoring.
+  const SpectralFit f = spectral_fit(w, 1, l, e, q, yry, n_eff, n_minus_pres, s_start(0), s_start(1),
+                                     options_.max_iter, options_.epsilon, kGinvTolerance);
+  const SpectralGene sg{w, l, sb.g.data(), e, q, yry, n_minus_pres, n_eff};
   // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
   // stays FLASHMM's to the last bit.
-  if (control && !plain_scoring_succeeded(options_, Eigen::Vector2d(s[0], s[1]), max_dl, ve.finite,
-                                          spectral_loglik(sg, s[0], s[1])))
-    iterate(&*control);
-  SpectralScore sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
-  if (ve.finite) {
-    s[1] = (yry - sc.zry_m_d_zry) / static_cast<double>(pre.n - pre.pres);
-    sc = spectral_score(w, l, e, q, yry, n_eff, s[0], s[1], true);
+  if (!uses_step_control(options_) ||
+      plain_scoring_succeeded(options_, Eigen::Vector2d(f.s[0], f.s[1]), f.max_dl, f.finite,
+                              spectral_loglik(sg, f.s[0], f.s[1]))) {
+    finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
+    return;
   }
-  ve.theta = Eigen::Vector2d(s[0], s[1]);
-  ve.dl = Eigen::Vector2d(sc.dl[0], sc.dl[1]);
-  ve.F.resize(2, 2);
-  ve.F << sc.F[0][0], sc.F[0][1], sc.F[1][0], sc.F[1][1];
-  ve.logdet_m0 = sc.logdet_m0;
+
+  StepControl control(options_,
+                      GeneObjective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
+                                    [&](const Eigen::VectorXd& t) {
+                                      double h[2][2];
+                                      spectral_observed_information(sg, t(0), t(1), h);
+                                      return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
+                                    }});
+  VarianceEstimate ve;
+  double s[2] = {s_start(0), s_start(1)};
+  double max_dl = std::numeric_limits<double>::infinity();
+  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+    ++ve.niter;
+    const SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], false);
+    double finv[2][2];
+    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+    const Eigen::Vector2d step(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
+                               finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]);
+    const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
+    max_dl = score_criterion(theta, dl, options_.nonnegative);
+    const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
+    const Eigen::VectorXd safe = control.safeguard(theta, dl, F, step);
+    if (control.stopped()) {
+      ve.stop_reason = control.reason();
+      break;
+    }
+    s[0] += safe(0);
+    s[1] += safe(1);
+    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
+      ve.finite = false;
+      break;
+    }
+  }
+  if (!control.stopped() && control.at_edge()) ve.stop_reason = GeneStatus::boundary;
+  // As in the plain path: re-estimate the residual variance and evaluate once more.
+  SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
+  if (ve.finite) {
+    s[1] = (yry - sc.zry_m_d_zry) / n_minus_pres;
+    sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], true);
+  }
+  VarianceEstimate out = spectral_estimate(s, sc.dl, sc.F, sc.logdet_m0, ve.niter, ve.finite);
+  out.stop_reason = ve.stop_reason;
+  finish_gene(g, out, fit);
+}
+
+void SpectralPath::finish_gene(Index g, const VarianceEstimate& ve, LmmFit& fit) const {
+  const Prepared& pre = pre_;
+  const SummaryStats& st = *pre.stats;
+  const SpectralBasis& sb = basis_;
 
   // Fixed effects with Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G, G = V' ZX.
-  const double r = s[0] / s[1];
+  const double r = ve.theta(0) / ve.theta(1);
   const Eigen::VectorXd c = (r / (1.0 + r * sb.g.array())).matrix();
   const Eigen::MatrixXd& gx = sb.gx_of(st);
   const auto h = sb.identity_v ? st.ZY.col(g) : sb.h.col(g);

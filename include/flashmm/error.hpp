@@ -31,6 +31,14 @@ class ParseError : public Error {
   using Error::Error;
 };
 
+/// The GPU backend could not be used or failed: no usable device, a CUDA or CUDA-library call
+/// that returned an error (the message names the call and its status), or device memory
+/// exhausted (the message says how much was asked for and how much is free).
+class DeviceError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A numerical failure that is not the caller's fault (should not happen; reported, not hidden).
 class NumericalError : public Error {
  public:

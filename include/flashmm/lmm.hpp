@@ -1,6 +1,7 @@
 #pragma once
 // The LMM fit from summary statistics (ALGORITHM.md sections 3 and 6): Fisher scoring for the
 // variance components, then the fixed-effects step, per gene.
+#include <flashmm/device.hpp>
 #include <flashmm/summary_stats.hpp>
 #include <flashmm/types.hpp>
 
@@ -58,6 +59,10 @@ struct LmmOptions {
   /// unconstrained estimates; a component held at 0 whose score points below 0 counts as
   /// converged. Implies the safeguarded optimizer (robust).
   bool nonnegative = false;
+  /// Where to fit: cpu (the default), gpu, or automatic (the GPU when usable). The GPU fit runs
+  /// the spectral path of one random component; other models are fitted on the CPU with a note
+  /// in LmmFit::warnings. See flashmm/backend.hpp.
+  Device device = Device::cpu;
 };
 
 /// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored
@@ -104,7 +109,8 @@ struct LmmFit {
   }
 };
 
-/// Fits every gene. Throws InputError for bad input (X not of full column rank, naming the
+/// Fits every gene, on the device options.device selects (see flashmm/backend.hpp: use_gpu).
+/// Throws InputError for bad input (X not of full column rank, naming the
 /// columns involved; dimensions; non-finite statistics; q or p not smaller than n).
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options = {});
 

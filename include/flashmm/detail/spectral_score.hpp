@@ -21,14 +21,18 @@ struct SpectralScore {
 /// w: q projections of the gene; l: q eigenvalues of zrz; e: q eigenvalues used for B and M0
 /// (l for REML, g for ML); yry: the gene's residual sum of squares; n_eff = n - pres - q.
 /// log|det M0| costs a logarithm per eigenvalue: it is computed only when with_logdet is set.
-FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const double* e, int q, double yry,
-                                        double n_eff, double s1, double s0, bool with_logdet) {
+/// w_stride: distance between consecutive entries of w (1 on the CPU, where a gene's w is a
+/// column; the number of genes on the GPU, where w is stored genes x q so that neighbouring
+/// threads read neighbouring genes).
+FLASHMM_HD SpectralScore spectral_score(const double* w, long long w_stride, const double* l, const double* e, int q,
+                                        double yry, double n_eff, double s1, double s0, bool with_logdet) {
   const double r = s1 / s0;
   double sum_a2 = 0, tr_b = 0, sum_b2 = 0, tr_c = 0, tr_m0 = 0, sum_m0sq = 0, yr2y_sub = 0, mdz = 0, logdet = 0;
   for (int i = 0; i < q; ++i) {
     const double hl = 1.0 / (1.0 + r * l[i]);       // eigenvalue of M
     const double he = 1.0 / (1.0 + r * e[i]);       // eigenvalue of M0
-    const double w2 = w[i] * w[i];
+    const double wi = w[i * w_stride];
+    const double w2 = wi * wi;
     sum_a2 += w2 * hl * hl;
     tr_b += e[i] * he;
     sum_b2 += e[i] * e[i] * he * he;
@@ -51,6 +55,12 @@ FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const 
   out.logdet_m0 = logdet;
   out.zry_m_d_zry = r * mdz;
   return out;
+}
+
+/// spectral_score for a contiguous w.
+FLASHMM_HD SpectralScore spectral_score(const double* w, const double* l, const double* e, int q, double yry,
+                                        double n_eff, double s1, double s0, bool with_logdet) {
+  return spectral_score(w, 1, l, e, q, yry, n_eff, s1, s0, with_logdet);
 }
 
 /// Moore-Penrose pseudo-inverse of a symmetric 2 x 2 matrix with R MASS::ginv's rule (singular
@@ -86,6 +96,57 @@ FLASHMM_HD void pinv_symmetric_2x2(const double a[2][2], double out[2][2], doubl
   out[0][0] = v0 * v0 / norm2 / big;
   out[0][1] = out[1][0] = v0 * v1 / norm2 / big;
   out[1][1] = v1 * v1 / norm2 / big;
+}
+
+/// Outcome of one gene's Fisher scoring (ALGORITHM.md sections 3 and 6).
+struct SpectralFit {
+  double s[2];          ///< theta = (s1, s0), after the final residual re-estimate
+  SpectralScore score;  ///< dl, F and log|det M0| at s (logdet_m0 is set)
+  int niter;
+  bool finite;          ///< false when a non-finite value stopped the iterations
+  double max_dl;        ///< max|dl| of the last iteration: the loop's stopping criterion
+};
+
+/// The whole per-gene iteration of the spectral path, run by the CPU loop (host/lmm/
+/// spectral_path.cpp, one gene per call) and by the CUDA kernel (kernels/spectral_fit.cu, one
+/// gene per thread) alike: Fisher scoring from (s1, s0) while max|dl| > epsilon and
+/// niter < max_iter, then s0 re-estimated as (yry - zry' M D zry) / (n - pres) and the score
+/// evaluated once more. After a non-finite step, s stays as it is and the score is evaluated
+/// at it. w, w_stride, l, e, q, yry, n_eff as spectral_score; n_minus_pres = n - pres.
+FLASHMM_HD SpectralFit spectral_fit(const double* w, long long w_stride, const double* l, const double* e, int q,
+                                    double yry, double n_eff, double n_minus_pres, double s1_start, double s0_start,
+                                    int max_iter, double epsilon, double ginv_tol) {
+  SpectralFit out;
+  out.niter = 0;
+  out.finite = true;
+  double s[2] = {s1_start, s0_start};
+  bool first = true;  // max|dl| is +infinity before the first iteration
+  double max_dl = 0;
+  while ((first || max_dl > epsilon) && out.niter < max_iter) {
+    first = false;
+    ++out.niter;
+    const SpectralScore sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], false);
+    const double a0 = std::fabs(sc.dl[0]), a1 = std::fabs(sc.dl[1]);
+    max_dl = a0 < a1 ? a1 : a0;  // std::max's rule, NaN included
+    double finv[2][2];
+    pinv_symmetric_2x2(sc.F, finv, ginv_tol);
+    s[0] += finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1];
+    s[1] += finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1];
+    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
+      out.finite = false;
+      break;
+    }
+  }
+  SpectralScore sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], !out.finite);
+  if (out.finite) {
+    s[1] = (yry - sc.zry_m_d_zry) / n_minus_pres;
+    sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], true);
+  }
+  out.s[0] = s[0];
+  out.s[1] = s[1];
+  out.score = sc;
+  out.max_dl = max_dl;
+  return out;
 }
 
 }  // namespace flashmm::detail
