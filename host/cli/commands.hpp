@@ -10,6 +10,10 @@ namespace flashmm::cli {
 void add_demo(CLI::App& app);
 void add_de(CLI::App& app);
 void add_simulate(CLI::App& app);
+void add_sumstats(CLI::App& app);
+void add_merge(CLI::App& app);
+void add_fit(CLI::App& app);
+void add_test(CLI::App& app);
 
 /// Runs the callback of the subcommand that was parsed.
 void run_selected(CLI::App& app);

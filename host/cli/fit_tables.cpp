@@ -57,7 +57,7 @@ void write_gene_matrix(OutputDir& out, const std::string& name, const std::vecto
 
 }  // namespace
 
-void write_fit_tables(OutputDir& out, const LmmFit& fit, const DeTable& table) {
+void write_fit_tables(OutputDir& out, const LmmFit& fit) {
   const auto& genes = fit.gene_names;
   write_gene_matrix(out, "coef.tsv", genes, fit.fixed_names, fit.coef);
   write_gene_matrix(out, "se.tsv", genes, fit.fixed_names, fit.se);
@@ -71,7 +71,7 @@ void write_fit_tables(OutputDir& out, const LmmFit& fit, const DeTable& table) {
 
   {
     TsvFile f(out.temp_path("genes.tsv"));
-    f.text("gene\tniter\tconverged\tlogLik\tdf\n");
+    f.text("gene\tniter\tconverged\tlogLik\tdf\tstatus\n");
     for (Index g = 0; g < fit.n_genes(); ++g) {
       const auto gi = static_cast<std::size_t>(g);
       f.text(genes[gi]);
@@ -79,10 +79,14 @@ void write_fit_tables(OutputDir& out, const LmmFit& fit, const DeTable& table) {
       f.tab(), f.text(fit.converged(g) ? "true" : "false");
       f.tab(), f.number(fit.logLik(g));
       f.tab(), f.number(fit.n_fixed() > 0 ? fit.df(0, g) : std::nan(""));
+      f.tab(), f.text(to_string(fit.status[gi]));
       f.newline();
     }
     f.close();
   }
+}
+
+void write_de_table(OutputDir& out, const DeTable& table) {
   {
     TsvFile f(out.temp_path("de.tsv"));
     f.text("gene\ttest\tcoef\tse\tt\tdf\tp\tfdr\tconverged\n");

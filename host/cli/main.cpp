@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("flashmm ") + FLASHMM_VERSION);
   app.require_subcommand(1);
   flashmm::cli::add_de(app);
+  flashmm::cli::add_sumstats(app);
+  flashmm::cli::add_merge(app);
+  flashmm::cli::add_fit(app);
+  flashmm::cli::add_test(app);
   flashmm::cli::add_simulate(app);
   flashmm::cli::add_demo(app);
   try {

@@ -29,6 +29,19 @@ OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
   fs::remove(probe, ec);
 }
 
+OutputDir::OutputDir(const std::string& dir, const std::vector<std::string>& names, bool force) : OutputDir(dir) {
+  if (force) return;
+  std::vector<std::string> existing;
+  for (const auto& n : names)
+    if (fs::exists(dir_ / n)) existing.push_back(n);
+  if (existing.empty()) return;
+  std::string list;
+  for (std::size_t i = 0; i < existing.size() && i < 4; ++i) list += (i ? ", " : "") + existing[i];
+  if (existing.size() > 4) list += ", ...";
+  throw IoError("the output directory '" + dir + "' already holds results (" + list +
+                "); choose another --out, or add --force to overwrite them");
+}
+
 OutputDir::~OutputDir() {
   if (committed_) return;
   std::error_code ec;

@@ -13,6 +13,9 @@ class OutputDir {
   /// Creates `dir` if needed and checks that a file can be created in it; throws IoError naming
   /// the directory otherwise. Call before any heavy work.
   explicit OutputDir(const std::string& dir);
+  /// The same, and refuses (IoError) when any of `names` already exists in dir unless `force`:
+  /// a user's earlier results are never overwritten without being asked.
+  OutputDir(const std::string& dir, const std::vector<std::string>& names, bool force);
   /// Removes the temporary files of an unfinished run.
   ~OutputDir();
   OutputDir(const OutputDir&) = delete;

@@ -9,7 +9,9 @@
 #include "lmm/satterthwaite.hpp"
 #include "parallel.hpp"
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 
 namespace flashmm {
@@ -100,6 +102,24 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
 
 namespace {
 
+// Counts fitted genes across threads and reports them without ever calling the callback twice
+// at once (a busy report is skipped, not waited for).
+class ProgressReport {
+ public:
+  explicit ProgressReport(const std::function<void(Index)>& callback) : callback_(callback) {}
+  void add(Index genes) {
+    const Index done = done_.fetch_add(genes) + genes;
+    if (!callback_) return;
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (lock.owns_lock()) callback_(done);
+  }
+
+ private:
+  const std::function<void(Index)>& callback_;
+  std::atomic<Index> done_{0};
+  std::mutex mutex_;
+};
+
 // Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
 void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis* basis, const LmmOptions& options,
                        LmmFit& fit) {
@@ -120,6 +140,7 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
   if (gpu_capable && use_gpu(options.device)) return fit_lmm_gpu(stats, options);
   const detail::Prepared pre = detail::prepare(stats, options);
   LmmFit fit = detail::allocate_fit(pre, options);
+  ProgressReport progress(options.progress);
 
   const bool spectral = options.path == FitPath::spectral || (options.path == FitPath::automatic && pre.k == 1);
   if (options.path == FitPath::spectral && pre.k != 1)
@@ -130,6 +151,7 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
     detail::parallel_for_blocks(pre.genes, options.threads, 16, [&](Index g0, Index g1) {
       for (Index g = g0; g < g1; ++g)
         if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
+      progress.add(g1 - g0);
     });
     if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, &path.basis(), options, fit);
   } else {
@@ -137,6 +159,7 @@ LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
     detail::parallel_for_blocks(pre.genes, options.threads, 1, [&](Index g0, Index g1) {
       for (Index g = g0; g < g1; ++g)
         if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
+      progress.add(g1 - g0);
     });
     if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
   }

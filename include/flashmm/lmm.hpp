@@ -6,6 +6,7 @@
 #include <flashmm/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct LmmOptions {
   /// the spectral path of one random component; other models are fitted on the CPU with a note
   /// in LmmFit::warnings. See flashmm/backend.hpp.
   Device device = Device::cpu;
+  /// Called now and then with the number of genes fitted so far (from any thread, never
+  /// concurrently); for progress displays. May be empty.
+  std::function<void(Index genes_done)> progress;
 };
 
 /// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored

@@ -3,6 +3,7 @@
 #ifdef FLASHMM_CLI_PATH
 #include <gtest/gtest.h>
 
+#include "support/cli_run.hpp"
 #include "support/fixture.hpp"
 
 #include <cmath>
@@ -18,60 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::data_path;
-
-fs::path work_dir(const std::string& name) {
-  const fs::path d = fs::path(FLASHMM_CLI_PATH).parent_path() / "cli_test_out" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-struct CliRun {
-  int status;
-  std::string err;
-};
-
-// Runs the CLI with `args`, capturing stderr.
-CliRun run_cli(const std::string& args, const fs::path& dir) {
-  const fs::path err = dir / "stderr.txt";
-  const std::string cmd = std::string("'") + FLASHMM_CLI_PATH + "' " + args + " 2> '" + err.string() + "'";
-  const int rc = std::system(cmd.c_str());
-  std::ifstream f(err);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return {rc, ss.str()};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// A TSV written by `de`: header, then rows whose first field is the gene.
-struct Tsv {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-
-Tsv read_tsv(const fs::path& p) {
-  Tsv t;
-  std::ifstream f(p);
-  std::string line;
-  bool first = true;
-  while (std::getline(f, line)) {
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    std::string field;
-    while (std::getline(ss, field, '\t')) fields.push_back(field);
-    if (first) t.header = fields, first = false;
-    else t.rows.push_back(fields);
-  }
-  return t;
-}
-
-double to_double(const std::string& s) { return s == "NA" ? std::nan("") : std::stod(s); }
+using testing::CliRun;
+using testing::read_tsv;
+using testing::run_cli;
+using testing::slurp;
+using testing::to_double;
+using testing::Tsv;
+using testing::work_dir;
 
 const std::string kModel =
     "--fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --method reml --max-iter 100 "
@@ -109,13 +63,14 @@ TEST(CliDe, H5adMatchesFlashmmFixtures) {
   expect_matches(out / "theta.tsv", "s1_reml_theta.csv", false);
 
   const Tsv genes = read_tsv(out / "genes.tsv");
-  ASSERT_EQ(genes.header, (std::vector<std::string>{"gene", "niter", "converged", "logLik", "df"}));
+  ASSERT_EQ(genes.header, (std::vector<std::string>{"gene", "niter", "converged", "logLik", "df", "status"}));
   const auto ref = testing::read_csv(data_path("s1_reml_gene.csv"));
   ASSERT_EQ(genes.rows.size(), ref.rows.size());
   for (std::size_t g = 0; g < ref.rows.size(); ++g) {
     EXPECT_EQ(genes.rows[g][0], ref.rows[g][0]);
     EXPECT_EQ(genes.rows[g][1], ref.rows[g][1]) << ref.rows[g][0];
     EXPECT_EQ(genes.rows[g][2], "true");
+    EXPECT_EQ(genes.rows[g][5], "converged");
     EXPECT_TRUE(testing::near_relative(to_double(genes.rows[g][3]), std::stod(ref.rows[g][2]), 1e-8));
     EXPECT_EQ(to_double(genes.rows[g][4]), std::stod(ref.rows[g][3]));
   }

@@ -1,0 +1,54 @@
+#pragma once
+// Internal: the options that say which cells to read and how to model them (de, sumstats), and
+// the streaming of the cells into summary statistics.
+#include <flashmm/formula.hpp>
+#include <flashmm/io/stats_file.hpp>
+#include <flashmm/summary_stats.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace flashmm::cli {
+
+struct DataOptions {
+  std::string input;
+  std::string fixed;
+  std::vector<std::string> random;
+  std::string transform = "log2p1";
+  int threads = 0;
+  Index chunk_cells = 20000;
+  std::string metadata;
+  std::vector<std::string> categorical;
+  std::string layer;
+  bool use_raw = false;
+  std::string gene_column;
+  std::string genes_file;
+  std::string cells_file;
+  std::string device = "auto";
+  bool quiet = false;
+};
+
+/// Registers the input, model and reading options on a subcommand.
+void add_data_options(CLI::App* sub, DataOptions& o);
+
+/// A half-open range of cells [begin, end) of the input; end < 0: to the last cell.
+struct CellRange {
+  Index begin = 0;
+  Index end = -1;
+};
+/// Parses "START:END" (1-based, inclusive, as a user counts cells; either side may be empty).
+CellRange parse_cell_range(const std::string& text);
+
+/// Reads the input in chunks of cells and accumulates the summary statistics of the model.
+/// before_stream runs once the design is known and before the data are read, so that a caller
+/// can reject bad contrasts without a pass over the data. Progress and timings on stderr.
+SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
+                                  const std::function<void(const DesignBuilder&)>& before_stream,
+                                  io::StatsProvenance* provenance);
+
+Transform parse_transform(const std::string& name);
+
+}  // namespace flashmm::cli

@@ -1,0 +1,96 @@
+#include "cli/fit_options.hpp"
+
+#include <flashmm/de_table.hpp>
+#include <flashmm/device.hpp>
+#include <flashmm/error.hpp>
+
+#include "cli/fit_tables.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/progress.hpp"
+
+#include <cstdio>
+
+namespace flashmm::cli {
+
+void add_fit_options(CLI::App* sub, FitOptions& o) {
+  sub->add_option("--contrast", o.contrasts, "[NAME=]EXPR over coefficient names, e.g. 'AvB=cls1:trtB - cls2:trtB'")
+      ->allow_extra_args(false)
+      ->take_all();
+  sub->add_option("--method", o.method, "reml or ml")->capture_default_str()->check(CLI::IsMember({"reml", "ml"}));
+  sub->add_option("--max-iter", o.max_iter, "Maximum Fisher-scoring iterations")->capture_default_str()->check(
+      CLI::PositiveNumber);
+  sub->add_option("--epsilon", o.epsilon, "Convergence: max |dlogL| < epsilon")->capture_default_str()->check(
+      CLI::PositiveNumber);
+  sub->add_option("--theta0", o.theta0, "Starting variance components s_1..s_k,s0")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->take_all();
+  sub->add_option("--df", o.df,
+                  "Degrees of freedom of the t tests: residual (n - p, FLASHMM) or satterthwaite (lmerTest)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"residual", "satterthwaite"}));
+  sub->add_flag("--robust", o.robust,
+                "Safeguarded optimizer (step-halving, Newton) where FLASHMM's Fisher scoring fails");
+  sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
+  sub->add_option("--out", o.out, "Output directory")->required();
+  sub->add_flag("--force", o.force, "Overwrite results already in --out");
+}
+
+const std::vector<std::string>& fit_output_names() {
+  static const std::vector<std::string> names = {"coef.tsv",  "se.tsv",       "t.tsv",     "p.tsv",
+                                                 "theta.tsv", "se_theta.tsv", "dlogL.tsv", "genes.tsv",
+                                                 "de.tsv",    "fit.h5"};
+  return names;
+}
+
+std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts) {
+  std::vector<Contrast> tests = coefficient_contrasts(fixed_names);
+  auto extra = parse_contrasts(contrasts, fixed_names);
+  for (const auto& c : extra)
+    for (const auto& t : tests)
+      if (t.name == c.name)
+        throw InputError("--contrast name '" + c.name + "' is also a coefficient's name; name it NAME=EXPR");
+  tests.insert(tests.end(), extra.begin(), extra.end());
+  return tests;
+}
+
+void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,
+                   io::FitProvenance provenance, OutputDir& out) {
+  const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
+  LmmOptions lo;
+  lo.method = o.method == "ml" ? Method::ml : Method::reml;
+  lo.max_iter = o.max_iter;
+  lo.epsilon = o.epsilon;
+  lo.theta0 = o.theta0;
+  lo.threads = threads;
+  lo.df = o.df == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
+  lo.robust = o.robust;
+  lo.nonnegative = o.nonnegative;
+  lo.device = parse_device(device);
+  Stage stage("fitting", stats.genes(), "genes", quiet);
+  lo.progress = [&stage](Index done) { stage.update(done); };
+  const LmmFit fit = fit_lmm(stats, lo);
+  const DeTable table = de_table(fit, tests, stats, lo.df, Alternative::two_sided, threads);
+  Index converged = 0;
+  for (Index g = 0; g < fit.n_genes(); ++g) converged += fit.converged(g);
+  stage.finish(std::to_string(converged) + " of " + std::to_string(fit.n_genes()) + " genes converged");
+  if (!quiet)
+    for (const auto& w : fit.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+
+  Stage writing("writing " + out.path().string(), 0, "", quiet);
+  write_fit_tables(out, fit);
+  write_de_table(out, table);
+  char eps[32];
+  std::snprintf(eps, sizeof eps, "%.17g", o.epsilon);
+  provenance["method"] = o.method;
+  provenance["max_iter"] = std::to_string(o.max_iter);
+  provenance["epsilon"] = eps;
+  provenance["df"] = o.df;
+  provenance["robust"] = o.robust ? "true" : "false";
+  provenance["nonnegative"] = o.nonnegative ? "true" : "false";
+  io::write_fit(out.temp_path("fit.h5"), fit, provenance);
+  out.commit();
+  writing.finish();
+}
+
+}  // namespace flashmm::cli

@@ -1,0 +1,43 @@
+#pragma once
+// Internal: the options of the fit and the tests (de, fit), and the fit-and-write step that
+// turns summary statistics into the output directory.
+#include <flashmm/contrast.hpp>
+#include <flashmm/io/fit_file.hpp>
+#include <flashmm/lmm.hpp>
+#include <flashmm/summary_stats.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace flashmm::cli {
+
+struct FitOptions {
+  std::vector<std::string> contrasts;
+  std::string method = "reml";
+  int max_iter = 50;
+  double epsilon = 1e-5;
+  std::vector<double> theta0;
+  std::string df = "residual";
+  bool robust = false;
+  bool nonnegative = false;
+  std::string out;
+  bool force = false;
+};
+
+/// Registers the fit, test and output options on a subcommand.
+void add_fit_options(CLI::App* sub, FitOptions& o);
+
+/// The files a fit writes into --out (checked for overwriting before any work).
+const std::vector<std::string>& fit_output_names();
+
+/// Every coefficient plus the --contrast expressions, checked against the design's names.
+std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts);
+
+/// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
+/// threads, device and quiet as in DataOptions; provenance goes into fit.h5.
+void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,
+                   io::FitProvenance provenance, class OutputDir& out);
+
+}  // namespace flashmm::cli

@@ -1,0 +1,27 @@
+#include "cli/output_file.hpp"
+
+#include <flashmm/error.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace flashmm::cli {
+
+void check_output_file(const std::string& path, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force)
+    throw IoError("'" + path + "' already exists; choose another -o, or add --force to overwrite it");
+  const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  if (!fs::is_directory(dir, ec))
+    throw IoError("cannot write '" + path + "': the directory '" + dir.string() + "' does not exist");
+  const fs::path probe = dir / ".flashmm_write_test.tmp";
+  {
+    std::ofstream f(probe);
+    if (!f || !(f << "x") || !f.flush())
+      throw IoError("cannot write '" + path + "': the directory '" + dir.string() + "' is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+}  // namespace flashmm::cli

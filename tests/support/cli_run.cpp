@@ -1,0 +1,52 @@
+#include "support/cli_run.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace flashmm::testing {
+
+std::filesystem::path work_dir(const std::string& name) {
+  const std::filesystem::path d = std::filesystem::path(FLASHMM_BINARY_DIR) / "cli_test_out" / name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+CliRun run_cli(const std::string& args, const std::filesystem::path& dir) {
+  const std::filesystem::path err = dir / "stderr.txt";
+  const std::string cmd = std::string("'") + FLASHMM_CLI_PATH + "' " + args + " 2> '" + err.string() + "'";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream f(err);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return {rc, ss.str()};
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Tsv read_tsv(const std::filesystem::path& p) {
+  Tsv t;
+  std::ifstream f(p);
+  std::string line;
+  bool first = true;
+  while (std::getline(f, line)) {
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    std::string field;
+    while (std::getline(ss, field, '\t')) fields.push_back(field);
+    if (first) t.header = fields, first = false;
+    else t.rows.push_back(fields);
+  }
+  return t;
+}
+
+double to_double(const std::string& s) { return s == "NA" ? std::nan("") : std::stod(s); }
+
+}  // namespace flashmm::testing
