@@ -149,6 +149,29 @@ TEST(CliDe, ErrorsNameTheProblem) {
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("have no row"), std::string::npos) << r.err;
   }
+  {
+    // A truncated .h5ad: the first half of s1.h5ad's bytes.
+    const std::string whole = slurp(data_path("s1.h5ad"));
+    std::ofstream(dir / "cut.h5ad", std::ios::binary) << whole.substr(0, whole.size() / 2);
+    const CliRun r = run_cli("de '" + (dir / "cut.h5ad").string() + "' " + kModel + " --out '" + (dir / "o4").string() + "'",
+                             dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("cut.h5ad"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "o4" / "coef.tsv"));
+  }
+  {
+    // Duplicated cell ids in the metadata.
+    const std::string meta = slurp(data_path("s1_metadata.csv"));
+    const auto second_line_end = meta.find('\n', meta.find('\n') + 1);
+    std::ofstream(dir / "dup.csv") << meta << meta.substr(meta.find('\n') + 1, second_line_end - meta.find('\n'));
+    const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --metadata '" + (dir / "dup.csv").string() +
+                                 "' --out '" + (dir / "o5").string() + "'",
+                             dir);
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("Cell1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("dup"), std::string::npos) << r.err;
+  }
 }
 
 TEST(CliSimulate, H5adThenDe) {
