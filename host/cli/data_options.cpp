@@ -109,15 +109,9 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
       // The range starts or ends inside this chunk: keep its rows [lo, hi).
       const Index lo = std::max(c0, range.begin) - c0, hi = std::min(c1, end) - c0;
       acc.skip(lo);
-      const auto e0 = chunk.indptr[static_cast<std::size_t>(lo)], e1 = chunk.indptr[static_cast<std::size_t>(hi)];
-      std::vector<std::int64_t> indptr(chunk.indptr.begin() + lo, chunk.indptr.begin() + hi + 1);
-      for (auto& v : indptr) v -= e0;
-      CsrView<double> part;
-      part.rows = hi - lo;
-      part.cols = n_genes;
-      part.indptr = indptr;
-      part.indices = std::span(chunk.indices).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
-      part.values = std::span(chunk.values).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+      std::vector<std::int64_t> indptr;
+      const CsrView<double> part =
+          csr_rows<double>(chunk.indptr, chunk.indices, chunk.values, n_genes, lo, hi, indptr);
       acc.add(c0 + lo, part);
       acc.skip(chunk.n_cells - hi);
     } else {

@@ -56,15 +56,8 @@ void run_demo(const DemoOptions& o) {
   ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.threads, device);
   for (Index c0 = 0; c0 < sim.n_cells; c0 += o.chunk_cells) {
     const Index c1 = std::min(sim.n_cells, c0 + o.chunk_cells);
-    const auto e0 = sim.indptr[static_cast<std::size_t>(c0)], e1 = sim.indptr[static_cast<std::size_t>(c1)];
-    std::vector<std::int64_t> indptr(sim.indptr.begin() + c0, sim.indptr.begin() + c1 + 1);
-    for (auto& v : indptr) v -= e0;
-    CsrView<std::int32_t> chunk;
-    chunk.rows = c1 - c0;
-    chunk.cols = sim.n_genes;
-    chunk.indptr = indptr;
-    chunk.indices = std::span(sim.indices).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
-    chunk.values = std::span(sim.counts).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+    std::vector<std::int64_t> indptr;
+    const CsrView<std::int32_t> chunk = csr_rows<std::int32_t>(sim.indptr, sim.indices, sim.counts, sim.n_genes, c0, c1, indptr);
     acc.add(c0, chunk);
   }
   const SummaryStats stats = acc.finish();

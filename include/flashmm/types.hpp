@@ -4,6 +4,7 @@
 #include <Eigen/SparseCore>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace flashmm {
 
@@ -31,5 +32,23 @@ template <class T>
 struct CsrView : CompressedView<T> {};
 template <class T>
 struct CscView : CompressedView<T> {};
+
+/// Rows [begin, end) of a CSR matrix given by its arrays (indptr with rows + 1 entries, from 0),
+/// as a view. The view's indptr must start at 0, so it is rebased into `indptr_buffer`, which
+/// must outlive the view; indices and values are viewed in place.
+template <class T>
+CsrView<T> csr_rows(std::span<const std::int64_t> indptr, std::span<const std::int32_t> indices, std::span<const T> values,
+                    Index cols, Index begin, Index end, std::vector<std::int64_t>& indptr_buffer) {
+  const auto e0 = indptr[static_cast<std::size_t>(begin)], e1 = indptr[static_cast<std::size_t>(end)];
+  indptr_buffer.assign(indptr.begin() + begin, indptr.begin() + end + 1);
+  for (auto& v : indptr_buffer) v -= e0;
+  CsrView<T> view;
+  view.rows = end - begin;
+  view.cols = cols;
+  view.indptr = indptr_buffer;
+  view.indices = indices.subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+  view.values = values.subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+  return view;
+}
 
 }  // namespace flashmm
