@@ -11,60 +11,17 @@
 
 #include <benchmark/benchmark.h>
 
+#include "atlas_stats.hpp"
+
 #include <cmath>
 #include <random>
 
 namespace {
 
 using flashmm::Index;
-
-constexpr Index kGenes = 11596;
-constexpr int kSamples = 259;
-constexpr int kCellTypes = 29;
-constexpr Index kCells = 40000;
-
-const flashmm::SummaryStats& atlas_stats() {
-  static const flashmm::SummaryStats stats = [] {
-    std::mt19937_64 rng(2024);
-    std::normal_distribution<double> normal;
-    std::uniform_int_distribution<int> sample_of(0, kSamples - 1), type_of(0, kCellTypes - 1);
-    const Index p = 1 + 2 * kCellTypes;
-    flashmm::RowMatrixXd X = flashmm::RowMatrixXd::Zero(kCells, p);
-    std::vector<Eigen::Triplet<double, std::int64_t>> z;
-    std::vector<int> sample(kCells), type(kCells);
-    for (Index i = 0; i < kCells; ++i) {
-      sample[i] = sample_of(rng);
-      type[i] = type_of(rng);
-      const bool treated = sample[i] % 2 == 1;  // samples nested in treatment
-      X(i, 0) = std::log(2000.0 + 500.0 * std::abs(normal(rng)));
-      X(i, 1 + type[i]) = 1;
-      if (treated) X(i, 1 + kCellTypes + type[i]) = 1;
-      z.emplace_back(i, sample[i], 1.0);
-    }
-    flashmm::SparseRowMatrix Z(kCells, kSamples);
-    Z.setFromTriplets(z.begin(), z.end());
-
-    flashmm::SummaryStats shape = flashmm::SummaryStats::zeros(p, kSamples, kGenes);
-    flashmm::SummaryStatsAccumulator acc(std::move(shape), flashmm::Transform::none);
-    Eigen::VectorXd sample_effect(kSamples), type_effect(kCellTypes);
-    const Index chunk = 2000;
-    for (Index c0 = 0; c0 < kCells; c0 += chunk) {
-      const Index rows = std::min(chunk, kCells - c0);
-      Eigen::MatrixXd y(rows, kGenes);
-      for (Index g = 0; g < kGenes; ++g) {
-        std::mt19937_64 grng(static_cast<std::uint64_t>(g) * 7919 + 17);  // per gene, the same in every chunk
-        for (auto& v : sample_effect) v = 0.3 * normal(grng);
-        for (auto& v : type_effect) v = normal(grng);
-        std::mt19937_64 crng(static_cast<std::uint64_t>(g) * 104729 + static_cast<std::uint64_t>(c0));
-        for (Index i = 0; i < rows; ++i)
-          y(i, g) = type_effect[type[c0 + i]] + sample_effect[sample[c0 + i]] + normal(crng);
-      }
-      acc.add(flashmm::RowMatrixXd(X.middleRows(c0, rows)), flashmm::SparseRowMatrix(Z.middleRows(c0, rows)), y);
-    }
-    return acc.release();
-  }();
-  return stats;
-}
+using flashmm::bench::atlas_stats;
+using flashmm::bench::kGenes;
+using flashmm::bench::kSamples;
 
 flashmm::SummaryStats first_genes(const flashmm::SummaryStats& s, Index genes) {
   flashmm::SummaryStats out = s;

@@ -21,6 +21,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "atlas_stats.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -122,6 +124,8 @@ const AtlasCells& atlas_cells() {
       sample[static_cast<std::size_t>(i)] = static_cast<int>(splitmix64(state) % kSamples);
       type[static_cast<std::size_t>(i)] = static_cast<int>(splitmix64(state) % kCellTypes);
     }
+    // Each chunk's view points into its own indptr: no reallocation (which may copy) after that.
+    d.chunks.reserve(static_cast<std::size_t>((d.cells + kChunkCells - 1) / kChunkCells));
     for (Index c0 = 0; c0 < d.cells; c0 += kChunkCells) {
       const Index rows = std::min(kChunkCells, d.cells - c0);
       AtlasCells::Chunk ch;
@@ -215,47 +219,8 @@ void BM_SummaryStatsCpu(benchmark::State& state) {
   if (g_gpu_stats_seconds > 0) state.counters["cpu_over_gpu"] = seconds / g_gpu_stats_seconds;
 }
 
-// Summary statistics of a normal model with sample and cell-type effects, 11,596 genes
-// (as benchmarks/bench_fit.cpp builds them).
-const flashmm::SummaryStats& fit_stats() {
-  static const flashmm::SummaryStats stats = [] {
-    constexpr Index kCells = 40000;
-    std::mt19937_64 rng(2024);
-    std::normal_distribution<double> normal;
-    std::uniform_int_distribution<int> sample_of(0, kSamples - 1), type_of(0, kCellTypes - 1);
-    const Index p = 1 + 2 * kCellTypes;
-    flashmm::RowMatrixXd X = flashmm::RowMatrixXd::Zero(kCells, p);
-    std::vector<Eigen::Triplet<double, std::int64_t>> z;
-    std::vector<int> sample(kCells), type(kCells);
-    for (Index i = 0; i < kCells; ++i) {
-      sample[i] = sample_of(rng);
-      type[i] = type_of(rng);
-      X(i, 0) = std::log(2000.0 + 500.0 * std::abs(normal(rng)));
-      X(i, 1 + type[i]) = 1;
-      if (sample[i] % 2 == 1) X(i, 1 + kCellTypes + type[i]) = 1;
-      z.emplace_back(i, sample[i], 1.0);
-    }
-    flashmm::SparseRowMatrix Z(kCells, kSamples);
-    Z.setFromTriplets(z.begin(), z.end());
-    flashmm::SummaryStatsAccumulator acc(flashmm::SummaryStats::zeros(p, kSamples, kGenes), flashmm::Transform::none);
-    Eigen::VectorXd sample_effect(kSamples), type_effect(kCellTypes);
-    const Index chunk = 2000;
-    for (Index c0 = 0; c0 < kCells; c0 += chunk) {
-      const Index rows = std::min(chunk, kCells - c0);
-      Eigen::MatrixXd y(rows, kGenes);
-      for (Index g = 0; g < kGenes; ++g) {
-        std::mt19937_64 grng(static_cast<std::uint64_t>(g) * 7919 + 17);
-        for (auto& v : sample_effect) v = 0.3 * normal(grng);
-        for (auto& v : type_effect) v = normal(grng);
-        std::mt19937_64 crng(static_cast<std::uint64_t>(g) * 104729 + static_cast<std::uint64_t>(c0));
-        for (Index i = 0; i < rows; ++i) y(i, g) = type_effect[type[c0 + i]] + sample_effect[sample[c0 + i]] + normal(crng);
-      }
-      acc.add(flashmm::RowMatrixXd(X.middleRows(c0, rows)), flashmm::SparseRowMatrix(Z.middleRows(c0, rows)), y);
-    }
-    return acc.release();
-  }();
-  return stats;
-}
+// The fit benchmarks' shared problem (benchmarks/atlas_stats.hpp).
+const flashmm::SummaryStats& fit_stats() { return flashmm::bench::atlas_stats(); }
 
 void fit_counters(benchmark::State& state, const flashmm::LmmFit& fit) {
   Index converged = 0;
