@@ -142,18 +142,12 @@ const AtlasCells& atlas_cells() {
       }
       ch.Z = flashmm::SparseRowMatrix(rows, kSamples);
       ch.Z.setFromTriplets(z.begin(), z.end());
-      const auto e0 = d.indptr[static_cast<std::size_t>(c0)], e1 = d.indptr[static_cast<std::size_t>(c0 + rows)];
-      ch.indptr.assign(d.indptr.begin() + c0, d.indptr.begin() + c0 + rows + 1);
-      for (auto& v : ch.indptr) v -= e0;
       d.chunks.push_back(std::move(ch));
       AtlasCells::Chunk& back = d.chunks.back();
-      back.view.rows = rows;
-      back.view.cols = kGenes;
-      back.view.indptr = back.indptr;
-      back.view.indices = std::span(d.indices).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
-      back.view.values = std::span(d.counts).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+      back.view = flashmm::csr_rows<std::int32_t>(d.indptr, d.indices, d.counts, kGenes, c0, c0 + rows, back.indptr);
+      const auto nnz = static_cast<double>(back.view.values.size());
       const double x_nnz = static_cast<double>((back.X.array() != 0).count());
-      d.bytes_to_device += static_cast<double>(e1 - e0) * 8.0 + static_cast<double>(rows + 1) * 8.0 +
+      d.bytes_to_device += nnz * 8.0 + static_cast<double>(rows + 1) * 8.0 +
                            (x_nnz + static_cast<double>(rows)) * 12.0 + 2.0 * static_cast<double>(rows + 1) * 4.0;
     }
     d.shape = flashmm::SummaryStats::zeros(p, kSamples, kGenes);

@@ -539,25 +539,22 @@ SimulationDesign make_simulation_design(const SimulationOptions& o) {
   return d;
 }
 
-CsrView<std::int32_t> SimulationChunk::view() const {
+namespace {
+CsrView<std::int32_t> counts_view(const std::vector<std::int64_t>& indptr, const std::vector<std::int32_t>& indices,
+                                  const std::vector<std::int32_t>& counts, Index cells, Index genes) {
   CsrView<std::int32_t> v;
-  v.rows = n_cells;
-  v.cols = n_genes;
+  v.rows = cells;
+  v.cols = genes;
   v.indptr = indptr;
   v.indices = indices;
   v.values = counts;
   return v;
 }
+}  // namespace
 
-CsrView<std::int32_t> Simulation::view() const {
-  CsrView<std::int32_t> v;
-  v.rows = n_cells;
-  v.cols = n_genes;
-  v.indptr = indptr;
-  v.indices = indices;
-  v.values = counts;
-  return v;
-}
+CsrView<std::int32_t> SimulationChunk::view() const { return counts_view(indptr, indices, counts, n_cells, n_genes); }
+
+CsrView<std::int32_t> Simulation::view() const { return counts_view(indptr, indices, counts, n_cells, n_genes); }
 
 void simulate_chunks(const SimulationOptions& options, Index cells_per_chunk,
                      const std::function<void(const SimulationChunk&)>& sink) {

@@ -50,16 +50,6 @@ View view_of(const Compressed& c, Index rows, Index cols) {
   return v;
 }
 
-SummaryStats shape_of(const testing::S1Design& d) {
-  SummaryStats s = SummaryStats::zeros(d.X.cols(), d.Z.cols(), testing::s1().counts.cols());
-  s.fixed_names = d.fixed_names;
-  s.random_names = d.random_names;
-  s.component_names = d.component_names;
-  s.d = d.d;
-  s.gene_names = testing::s1().genes;
-  return s;
-}
-
 void expect_equal_bits(const SummaryStats& a, const SummaryStats& b) {
   EXPECT_EQ(a.n, b.n);
   EXPECT_EQ(a.XX, b.XX);
@@ -100,8 +90,8 @@ TEST(SummaryStats, DenseCsrAndCscGiveTheSameBits) {
   const auto design = testing::s1_design("main", "sam+batch");
   const Eigen::MatrixXd& y = testing::s1().counts;
   const Compressed csr = compress(y, true), csc = compress(y, false);
-  SummaryStatsAccumulator dense(shape_of(design), Transform::log2p1), a(shape_of(design), Transform::log2p1),
-      b(shape_of(design), Transform::log2p1);
+  SummaryStatsAccumulator dense(testing::s1_shape(design), Transform::log2p1), a(testing::s1_shape(design), Transform::log2p1),
+      b(testing::s1_shape(design), Transform::log2p1);
   dense.add(design.X, design.Z, y);
   a.add(design.X, design.Z, view_of<CsrView<double>>(csr, y.rows(), y.cols()));
   b.add(design.X, design.Z, view_of<CscView<double>>(csc, y.rows(), y.cols()));
@@ -123,7 +113,7 @@ TEST(SummaryStats, DenseCsrAndCscGiveTheSameBits) {
   vi.indptr = csr.indptr;
   vi.indices = csr.indices;
   vi.values = i32;
-  SummaryStatsAccumulator af(shape_of(design), Transform::log2p1), ai(shape_of(design), Transform::log2p1);
+  SummaryStatsAccumulator af(testing::s1_shape(design), Transform::log2p1), ai(testing::s1_shape(design), Transform::log2p1);
   af.add(design.X, design.Z, vf);
   ai.add(design.X, design.Z, vi);
   expect_equal_bits(dense.stats(), af.stats());
@@ -133,7 +123,7 @@ TEST(SummaryStats, DenseCsrAndCscGiveTheSameBits) {
 TEST(SummaryStats, NoTransformUsesValuesAsGiven) {
   const auto design = testing::s1_design("main", "sam");
   const Eigen::MatrixXd logy = testing::s1().counts.unaryExpr([](double v) { return std::log2(1 + v); });
-  SummaryStatsAccumulator plain(shape_of(design), Transform::none), logged(shape_of(design), Transform::log2p1);
+  SummaryStatsAccumulator plain(testing::s1_shape(design), Transform::none), logged(testing::s1_shape(design), Transform::log2p1);
   plain.add(design.X, design.Z, logy);
   logged.add(design.X, design.Z, testing::s1().counts);
   expect_equal_bits(plain.stats(), logged.stats());
@@ -150,10 +140,10 @@ TEST(SummaryStats, ShardsMergeToTheSameBitsWhenTheOrderIsTheSame) {
   const SparseRowMatrix Za = design.Z.topRows(half), Zb = design.Z.bottomRows(y.rows() - half);
   const Eigen::MatrixXd ya = y.topRows(half), yb = y.bottomRows(y.rows() - half);
 
-  SummaryStatsAccumulator all(shape_of(design), Transform::log2p1);
+  SummaryStatsAccumulator all(testing::s1_shape(design), Transform::log2p1);
   all.add(Xa, Za, ya);
   all.add(Xb, Zb, yb);
-  SummaryStatsAccumulator sa(shape_of(design), Transform::log2p1), sb(shape_of(design), Transform::log2p1);
+  SummaryStatsAccumulator sa(testing::s1_shape(design), Transform::log2p1), sb(testing::s1_shape(design), Transform::log2p1);
   sa.add(Xa, Za, ya);
   sb.add(Xb, Zb, yb);
   SummaryStats merged = sa.release();
@@ -202,36 +192,36 @@ TEST(SummaryStatsErrors, BadValuesNameTheGeneAndCell) {
   const auto design = testing::s1_design("main", "sam");
   Eigen::MatrixXd y = testing::s1().counts;
   y(10, 3) = NAN;
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::log2p1).add(design.X, design.Z, y); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, y); },
                      {"Gene4", "cell 11", "not finite"});
   y(10, 3) = INFINITY;
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::none).add(design.X, design.Z, y); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::none).add(design.X, design.Z, y); },
                      {"Gene4", "not finite"});
   y(10, 3) = -2;
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::log2p1).add(design.X, design.Z, y); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, y); },
                      {"Gene4", "cell 11", "negative", "transform 'none'"});
   // Negative values are fine without the log transform (already-normalised data).
-  EXPECT_NO_THROW(SummaryStatsAccumulator(shape_of(design), Transform::none).add(design.X, design.Z, y));
+  EXPECT_NO_THROW(SummaryStatsAccumulator(testing::s1_shape(design), Transform::none).add(design.X, design.Z, y));
 }
 
 TEST(SummaryStatsErrors, MismatchedDimensions) {
   const auto design = testing::s1_design("main", "sam");
   const Eigen::MatrixXd& y = testing::s1().counts;
   const Eigen::MatrixXd fewer_cells = y.topRows(100);
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::log2p1).add(design.X, design.Z, fewer_cells); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, fewer_cells); },
                      {"100 cells", "X has 4000 rows"});
   const Eigen::MatrixXd fewer_genes = y.leftCols(10);
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::log2p1).add(design.X, design.Z, fewer_genes); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, fewer_genes); },
                      {"10 columns (genes), expected 60"});
   RowMatrixXd X = design.X;
   X(5, 0) = NAN;
-  expect_input_error([&] { SummaryStatsAccumulator(shape_of(design), Transform::log2p1).add(X, design.Z, y); },
+  expect_input_error([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(X, design.Z, y); },
                      {"log(libsize)", "cell 6"});
   Compressed csr = compress(y, true);
   csr.indices[3] = 99;
   expect_input_error(
       [&] {
-        SummaryStatsAccumulator(shape_of(design), Transform::log2p1)
+        SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1)
             .add(design.X, design.Z, view_of<CsrView<double>>(csr, y.rows(), y.cols()));
       },
       {"index 99 out of range"});

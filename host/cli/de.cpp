@@ -24,11 +24,8 @@ void run_de(const DeOptions& o) {
   // A typo in a contrast should not cost a pass over the data: check them once the names are known.
   const SummaryStats stats = stream_summary_stats(
       o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.fit.contrasts); }, &prov);
-  std::string random;
-  for (const auto& r : o.data.random) random += (random.empty() ? "" : "; ") + r;
   fit_and_write(stats, o.fit, o.data.threads, o.data.device, o.data.quiet,
-                {{"input", o.data.input}, {"fixed", o.data.fixed}, {"random", random}, {"transform", o.data.transform}},
-                out);
+                model_provenance(o.data.input, o.data.fixed, o.data.random, o.data.transform), out);
 }
 
 }  // namespace

@@ -24,11 +24,8 @@ void run_fit(const FitCommandOptions& o) {
   io::StatsProvenance prov;
   const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
   tests_for(stats.fixed_names, o.fit.contrasts);
-  std::string random;
-  for (const auto& r : prov.random_formulas) random += (random.empty() ? "" : "; ") + r;
   fit_and_write(stats, o.fit, o.threads, o.device, o.quiet,
-                {{"input", o.stats}, {"fixed", prov.fixed_formula}, {"random", random}, {"transform", prov.transform}},
-                out);
+                model_provenance(o.stats, prov.fixed_formula, prov.random_formulas, prov.transform), out);
 }
 
 }  // namespace

@@ -54,6 +54,13 @@ std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, con
   return tests;
 }
 
+io::FitProvenance model_provenance(const std::string& input, const std::string& fixed,
+                                   const std::vector<std::string>& random, const std::string& transform) {
+  std::string joined;
+  for (const auto& r : random) joined += (joined.empty() ? "" : "; ") + r;
+  return {{"input", input}, {"fixed", fixed}, {"random", joined}, {"transform", transform}};
+}
+
 void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,
                    io::FitProvenance provenance, OutputDir& out) {
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);

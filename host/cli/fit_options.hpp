@@ -35,6 +35,10 @@ const std::vector<std::string>& fit_output_names();
 /// Every coefficient plus the --contrast expressions, checked against the design's names.
 std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts);
 
+/// What fit.h5 records of the model: input, fixed, random (joined by "; ") and transform.
+io::FitProvenance model_provenance(const std::string& input, const std::string& fixed,
+                                   const std::vector<std::string>& random, const std::string& transform);
+
 /// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
 /// threads, device and quiet as in DataOptions; provenance goes into fit.h5.
 void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,

@@ -1,5 +1,7 @@
 #include "cli/output_dir.hpp"
 
+#include "cli/output_file.hpp"
+
 #include <flashmm/error.hpp>
 
 #include <fstream>
@@ -19,14 +21,8 @@ OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
   if (ec || !fs::is_directory(dir_))
     throw IoError("cannot create the output directory '" + dir + "'" + (ec ? ": " + ec.message() : "") +
                   "; give --out a directory you can write to");
-  // Probe with a real file: permission bits do not tell the whole story (read-only mounts, ACLs).
-  const fs::path probe = dir_ / ".flashmm_write_test.tmp";
-  {
-    std::ofstream f(probe);
-    if (!f || !(f << "x") || !(f.flush()))
-      throw IoError("the output directory '" + dir + "' is not writable; give --out a directory you can write to");
-  }
-  fs::remove(probe, ec);
+  if (!directory_is_writable(dir_))
+    throw IoError("the output directory '" + dir + "' is not writable; give --out a directory you can write to");
 }
 
 OutputDir::OutputDir(const std::string& dir, const std::vector<std::string>& names, bool force) : OutputDir(dir) {

@@ -7,6 +7,18 @@
 
 namespace flashmm::cli {
 
+bool directory_is_writable(const std::filesystem::path& dir) {
+  const std::filesystem::path probe = dir / ".flashmm_write_test.tmp";
+  bool ok;
+  {
+    std::ofstream f(probe);
+    ok = f && (f << "x") && f.flush();
+  }
+  std::error_code ec;
+  std::filesystem::remove(probe, ec);
+  return ok;
+}
+
 void check_output_file(const std::string& path, bool force) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -15,13 +27,8 @@ void check_output_file(const std::string& path, bool force) {
   const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
   if (!fs::is_directory(dir, ec))
     throw IoError("cannot write '" + path + "': the directory '" + dir.string() + "' does not exist");
-  const fs::path probe = dir / ".flashmm_write_test.tmp";
-  {
-    std::ofstream f(probe);
-    if (!f || !(f << "x") || !f.flush())
-      throw IoError("cannot write '" + path + "': the directory '" + dir.string() + "' is not writable");
-  }
-  fs::remove(probe, ec);
+  if (!directory_is_writable(dir))
+    throw IoError("cannot write '" + path + "': the directory '" + dir.string() + "' is not writable");
 }
 
 }  // namespace flashmm::cli

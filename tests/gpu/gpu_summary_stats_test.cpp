@@ -42,28 +42,11 @@ Csr<T> s1_csr() {
   return c;
 }
 
-SummaryStats shape_of(const testing::S1Design& d) {
-  SummaryStats s = SummaryStats::zeros(d.X.cols(), d.Z.cols(), testing::s1().counts.cols());
-  s.fixed_names = d.fixed_names;
-  s.random_names = d.random_names;
-  s.component_names = d.component_names;
-  s.d = d.d;
-  s.gene_names = testing::s1().genes;
-  return s;
-}
-
 // Adds cells [c0, c1) of the CSR matrix and of the design to acc.
 template <class Acc, class T>
 void add_chunk(Acc& acc, const testing::S1Design& d, const Csr<T>& y, Index c0, Index c1) {
-  const auto e0 = y.indptr[static_cast<std::size_t>(c0)], e1 = y.indptr[static_cast<std::size_t>(c1)];
-  std::vector<std::int64_t> indptr(y.indptr.begin() + c0, y.indptr.begin() + c1 + 1);
-  for (auto& v : indptr) v -= e0;
-  CsrView<T> view;
-  view.rows = c1 - c0;
-  view.cols = static_cast<Index>(testing::s1().counts.cols());
-  view.indptr = indptr;
-  view.indices = std::span(y.indices).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
-  view.values = std::span(y.values).subspan(static_cast<std::size_t>(e0), static_cast<std::size_t>(e1 - e0));
+  std::vector<std::int64_t> indptr;
+  const CsrView<T> view = csr_rows<T>(y.indptr, y.indices, y.values, testing::s1().counts.cols(), c0, c1, indptr);
   acc.add(RowMatrixXd(d.X.middleRows(c0, c1 - c0)), SparseRowMatrix(d.Z.middleRows(c0, c1 - c0)), view);
 }
 
@@ -100,8 +83,8 @@ void check_type(const char* type_name) {
   const Csr<T> y = s1_csr<T>();
   for (Index chunk : {Index{4000}, Index{2000}, Index{1500}, Index{97}, Index{1}}) {
     SCOPED_TRACE(std::string(type_name) + ", chunk " + std::to_string(chunk));
-    const SummaryStats cpu = accumulate(SummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, chunk);
-    const SummaryStats gpu = accumulate(GpuSummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, chunk);
+    const SummaryStats cpu = accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, chunk);
+    const SummaryStats gpu = accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, chunk);
     expect_stats_near(gpu, cpu, 1e-12);
   }
 }
@@ -127,8 +110,8 @@ TEST(GpuSummaryStats, TwoComponentsAndNoTransform) {
   FLASHMM_REQUIRE_GPU();
   const testing::S1Design d = testing::s1_design("intercept", "sam+batch");
   const Csr<double> y = s1_csr<double>();
-  const SummaryStats cpu = accumulate(SummaryStatsAccumulator(shape_of(d), Transform::none), d, y, 333);
-  const SummaryStats gpu = accumulate(GpuSummaryStatsAccumulator(shape_of(d), Transform::none), d, y, 333);
+  const SummaryStats cpu = accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::none), d, y, 333);
+  const SummaryStats gpu = accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::none), d, y, 333);
   // Without the transform the terms are the CPU's, summed in the CPU's order without FMA.
   expect_stats_near(gpu, cpu, 1e-15);
 }
@@ -137,9 +120,9 @@ TEST(GpuSummaryStats, SameBitsRunToRun) {
   FLASHMM_REQUIRE_GPU();
   const testing::S1Design d = testing::s1_design("main", "sam");
   const Csr<float> y = s1_csr<float>();
-  const SummaryStats a = accumulate(GpuSummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, 700);
+  const SummaryStats a = accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 700);
   for (int run = 0; run < 3; ++run) {
-    const SummaryStats b = accumulate(GpuSummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, 700);
+    const SummaryStats b = accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 700);
     EXPECT_EQ(a.XY, b.XY);
     EXPECT_EQ(a.ZY, b.ZY);
     EXPECT_EQ(a.Ynorm, b.Ynorm);
@@ -150,8 +133,8 @@ TEST(GpuSummaryStats, StatsCanBeReadBetweenChunks) {
   FLASHMM_REQUIRE_GPU();
   const testing::S1Design d = testing::s1_design("main", "sam");
   const Csr<double> y = s1_csr<double>();
-  GpuSummaryStatsAccumulator gpu(shape_of(d), Transform::log2p1);
-  SummaryStatsAccumulator cpu(shape_of(d), Transform::log2p1);
+  GpuSummaryStatsAccumulator gpu(testing::s1_shape(d), Transform::log2p1);
+  SummaryStatsAccumulator cpu(testing::s1_shape(d), Transform::log2p1);
   add_chunk(gpu, d, y, 0, 1000);
   add_chunk(cpu, d, y, 0, 1000);
   expect_stats_near(gpu.stats(), cpu.stats(), 1e-12);
@@ -167,12 +150,12 @@ TEST(GpuSummaryStats, BadValuesGiveTheCpuMessage) {
   y.values[12345] = -1;
   std::string cpu_message, gpu_message;
   try {
-    accumulate(SummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, 500);
+    accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500);
   } catch (const InputError& e) {
     cpu_message = e.what();
   }
   try {
-    accumulate(GpuSummaryStatsAccumulator(shape_of(d), Transform::log2p1), d, y, 500);
+    accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500);
   } catch (const InputError& e) {
     gpu_message = e.what();
   }

@@ -139,16 +139,19 @@ S1Design s1_design(const std::string& fixed, const std::string& random) {
   return d;
 }
 
-SummaryStats s1_stats(const S1Design& design, int threads) {
-  const S1Data& s = s1();
-  SummaryStats shape = SummaryStats::zeros(design.X.cols(), design.Z.cols(), s.counts.cols());
+SummaryStats s1_shape(const S1Design& design) {
+  SummaryStats shape = SummaryStats::zeros(design.X.cols(), design.Z.cols(), s1().counts.cols());
   shape.fixed_names = design.fixed_names;
   shape.random_names = design.random_names;
   shape.component_names = design.component_names;
   shape.d = design.d;
-  shape.gene_names = s.genes;
-  SummaryStatsAccumulator acc(std::move(shape), Transform::log2p1, threads);
-  acc.add(design.X, design.Z, s.counts);
+  shape.gene_names = s1().genes;
+  return shape;
+}
+
+SummaryStats s1_stats(const S1Design& design, int threads) {
+  SummaryStatsAccumulator acc(s1_shape(design), Transform::log2p1, threads);
+  acc.add(design.X, design.Z, s1().counts);
   return acc.release();
 }
 

@@ -27,6 +27,9 @@ struct S1Design {
 /// random: "sam" or "sam+batch" (two components).
 S1Design s1_design(const std::string& fixed, const std::string& random);
 
+/// Zero summary statistics shaped and named for a design and the s1 genes.
+SummaryStats s1_shape(const S1Design& design);
+
 /// Summary statistics of s1 with Y = log2(1 + counts) for a design.
 SummaryStats s1_stats(const S1Design& design, int threads = 0);
 
