@@ -30,7 +30,9 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
       ->capture_default_str()
       ->check(CLI::IsMember({"residual", "satterthwaite"}));
   sub->add_flag("--robust", o.robust,
-                "Safeguarded optimizer (step-halving, Newton) where FLASHMM's Fisher scoring fails");
+                "Safeguarded optimizer (step-halving, Newton) where FLASHMM's Fisher scoring fails; genes "
+                "without an unconstrained maximum are fitted with variance components >= 0 (status "
+                "converged_nonnegative)");
   sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
   sub->add_option("--out", o.out, "Output directory")->required();
   sub->add_flag("--force", o.force, "Overwrite results already in --out");

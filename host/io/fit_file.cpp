@@ -13,7 +13,7 @@ constexpr std::int64_t kVersion = 1;
 constexpr int kGzip = 4;
 
 GeneStatus status_from(const std::string& s, const std::string& path) {
-  for (GeneStatus st : {GeneStatus::converged, GeneStatus::max_iter, GeneStatus::non_finite, GeneStatus::all_zero})
+  for (GeneStatus st : kGeneStatuses)
     if (s == to_string(st)) return st;
   h::fail(path, "unknown gene status '" + s + "'");
 }

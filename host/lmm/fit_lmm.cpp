@@ -24,7 +24,7 @@ const char* to_string(GeneStatus status) {
     case GeneStatus::all_zero: return "all_zero";
     case GeneStatus::singular: return "singular";
     case GeneStatus::stalled: return "stalled";
-    case GeneStatus::boundary: return "boundary";
+    case GeneStatus::converged_nonnegative: return "converged_nonnegative";
   }
   return "unknown";
 }
@@ -61,14 +61,14 @@ LmmFit allocate_fit(const Prepared& pre, const LmmOptions& options) {
 }
 
 void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
-  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, boundary = 0;
+  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, fallback = 0;
   for (GeneStatus s : fit.status) {
     zero += s == GeneStatus::all_zero;
     not_converged += s == GeneStatus::max_iter;
     non_finite += s == GeneStatus::non_finite;
     singular += s == GeneStatus::singular;
     stalled += s == GeneStatus::stalled;
-    boundary += s == GeneStatus::boundary;
+    fallback += s == GeneStatus::converged_nonnegative;
   }
   if (zero > 0)
     fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
@@ -92,10 +92,11 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
         << options.epsilon << " (rounding limit; try a larger epsilon); they are flagged converged=false";
     fit.warnings.push_back(msg.str());
   }
-  if (boundary > 0)
-    fit.warnings.push_back(std::to_string(boundary) + " gene(s) have no maximum of the likelihood with unconstrained "
-                           "variance components: it rises up to where V becomes singular (status boundary); they are "
-                           "flagged converged=false; the option nonnegative fits them with variance components >= 0");
+  if (fallback > 0)
+    fit.warnings.push_back(std::to_string(fallback) + " gene(s) have no maximum of the likelihood that the safeguarded "
+                           "optimizer could reach with unconstrained variance components (typically it rises toward "
+                           "where V becomes singular); they were fitted with variance components >= 0, as lme4 does, "
+                           "and converged (status converged_nonnegative)");
 }
 
 }  // namespace detail

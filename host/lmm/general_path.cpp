@@ -90,48 +90,59 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
   const auto zry = pre.zry.col(g);
   const double yry = pre.yry(g);
 
-  std::optional<StepControl> control;
-  if (objective_)
-    control.emplace(options_, GeneObjective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
-                                            [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }});
   VarianceEstimate ve;
   Eigen::VectorXd s;
-  // FLASHMM's iteration; with a step control, the safeguarded one.
+  // FLASHMM's iteration; with a step control, the safeguarded one. Returns whether it converged.
   auto iterate = [&](StepControl* ctl) {
     ve = VarianceEstimate{};
+    ve.nonnegative = ctl ? ctl->nonnegative() : options_.nonnegative;
     s = start_theta(pre, options_, g);
     double max_dl = std::numeric_limits<double>::infinity();
     while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
       ++ve.niter;
       const Evaluation ev = evaluate(pre, s, zry, yry);
-      max_dl = ctl ? score_criterion(s, ev.dl, options_.nonnegative) : ev.dl.cwiseAbs().maxCoeff();
+      max_dl = ctl ? score_criterion(s, ev.dl, ctl->nonnegative()) : ev.dl.cwiseAbs().maxCoeff();
       Eigen::VectorXd step = ginv(ev.F) * ev.dl;
       if (ctl) {
         step = ctl->safeguard(s, ev.dl, ev.F, step);
         if (ctl->stopped()) {
           ve.stop_reason = ctl->reason();
-          break;
+          return false;
         }
       }
       s += step;
       if (!s.allFinite() || !std::isfinite(max_dl)) {
         ve.finite = false;
-        break;
+        return false;
       }
     }
-    if (ctl && !ctl->stopped() && ctl->at_edge()) ve.stop_reason = GeneStatus::boundary;
-    return max_dl;
+    return max_dl <= options_.epsilon;
   };
-  const double max_dl = iterate(nullptr);
+  const bool plain_converged = iterate(nullptr);
   // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
   // stays FLASHMM's to the last bit.
-  if (control && !plain_scoring_succeeded(options_, s, max_dl, ve.finite, objective_->loglik(g, s))) iterate(&*control);
-  // Re-estimate the residual variance at the final ratios, then evaluate once more.
+  const bool refit = objective_ && !plain_scoring_succeeded(options_, s, plain_converged, ve.finite,
+                                                            objective_->loglik(g, s));
+  if (refit) {
+    const GeneObjective objective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
+                                  [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }};
+    StepControl control(options_.nonnegative, objective);
+    if (!iterate(&control) && falls_back_to_nonnegative(options_)) {
+      StepControl constrained(true, objective);
+      iterate(&constrained);
+    }
+  }
+  // Re-estimate the residual variance at the final ratios, then evaluate once more (FLASHMM);
+  // after a safeguarded fit only where that keeps theta valid without lowering the likelihood.
   Evaluation ev = evaluate(pre, s, zry, yry);
   if (ve.finite) {
     const double zmdz = zry.dot(ev.M * ev.r.cwiseProduct(zry));
-    s(k) = (yry - zmdz) / static_cast<double>(pre.n - pre.pres);
-    ev = evaluate(pre, s, zry, yry);
+    Eigen::VectorXd reestimated = s;
+    reestimated(k) = (yry - zmdz) / static_cast<double>(pre.n - pre.pres);
+    if (!refit || objective_->loglik(g, reestimated) >= objective_->loglik(g, s)) {
+      s = reestimated;
+      ev = evaluate(pre, s, zry, yry);
+    }
   }
   ve.theta = s;
   ve.dl = ev.dl;

@@ -32,6 +32,7 @@ struct VarianceEstimate {
   double logdet_m0 = 0;    ///< log|det M0| at theta
   int niter = 0;
   bool finite = true;
+  bool nonnegative = false;  ///< estimated with s_1..s_k >= 0 (LmmOptions::nonnegative or robust's fallback)
   GeneStatus stop_reason = GeneStatus::max_iter;  ///< the status when it did not converge
 };
 

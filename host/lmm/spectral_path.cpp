@@ -49,53 +49,71 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
   // stays FLASHMM's to the last bit.
   if (!uses_step_control(options_) ||
-      plain_scoring_succeeded(options_, Eigen::Vector2d(f.s[0], f.s[1]), f.max_dl, f.finite,
+      plain_scoring_succeeded(options_, Eigen::Vector2d(f.s[0], f.s[1]), f.max_dl <= options_.epsilon, f.finite,
                               spectral_loglik(sg, f.s[0], f.s[1]))) {
-    finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
+    VarianceEstimate ve = spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite);
+    ve.nonnegative = options_.nonnegative;
+    finish_gene(g, ve, fit);
     return;
   }
 
-  StepControl control(options_,
-                      GeneObjective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
-                                    [&](const Eigen::VectorXd& t) {
-                                      double h[2][2];
-                                      spectral_observed_information(sg, t(0), t(1), h);
-                                      return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
-                                    }});
+  const GeneObjective objective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
+                                [&](const Eigen::VectorXd& t) {
+                                  double h[2][2];
+                                  spectral_observed_information(sg, t(0), t(1), h);
+                                  return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
+                                }};
   VarianceEstimate ve;
-  double s[2] = {s_start(0), s_start(1)};
-  double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], false);
-    double finv[2][2];
-    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-    const Eigen::Vector2d step(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
-                               finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]);
-    const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
-    max_dl = score_criterion(theta, dl, options_.nonnegative);
-    const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
-    const Eigen::VectorXd safe = control.safeguard(theta, dl, F, step);
-    if (control.stopped()) {
-      ve.stop_reason = control.reason();
-      break;
+  double s[2];
+  // The safeguarded iteration from the start; returns whether it converged.
+  auto iterate = [&](StepControl& control) {
+    ve = VarianceEstimate{};
+    ve.nonnegative = control.nonnegative();
+    s[0] = s_start(0);
+    s[1] = s_start(1);
+    double max_dl = std::numeric_limits<double>::infinity();
+    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+      ++ve.niter;
+      const SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], false);
+      double finv[2][2];
+      pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+      const Eigen::Vector2d step(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
+                                 finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]);
+      const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
+      max_dl = score_criterion(theta, dl, control.nonnegative());
+      const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
+      const Eigen::VectorXd safe = control.safeguard(theta, dl, F, step);
+      if (control.stopped()) {
+        ve.stop_reason = control.reason();
+        return false;
+      }
+      s[0] += safe(0);
+      s[1] += safe(1);
+      if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
+        ve.finite = false;
+        return false;
+      }
     }
-    s[0] += safe(0);
-    s[1] += safe(1);
-    if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-      ve.finite = false;
-      break;
-    }
+    return max_dl <= options_.epsilon;
+  };
+  StepControl control(options_.nonnegative, objective);
+  if (!iterate(control) && falls_back_to_nonnegative(options_)) {
+    StepControl constrained(true, objective);
+    iterate(constrained);
   }
-  if (!control.stopped() && control.at_edge()) ve.stop_reason = GeneStatus::boundary;
-  // As in the plain path: re-estimate the residual variance and evaluate once more.
+  // As in the plain path: re-estimate the residual variance and evaluate once more, where that
+  // keeps theta valid without lowering the likelihood.
   SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
   if (ve.finite) {
-    s[1] = (yry - sc.zry_m_d_zry) / n_minus_pres;
-    sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], true);
+    const double s0 = (yry - sc.zry_m_d_zry) / n_minus_pres;
+    if (spectral_loglik(sg, s[0], s0) >= spectral_loglik(sg, s[0], s[1])) {
+      s[1] = s0;
+      sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], true);
+    }
   }
   VarianceEstimate out = spectral_estimate(s, sc.dl, sc.F, sc.logdet_m0, ve.niter, ve.finite);
   out.stop_reason = ve.stop_reason;
+  out.nonnegative = ve.nonnegative;
   finish_gene(g, out, fit);
 }
 

@@ -72,9 +72,9 @@ double score_criterion(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, 
   return out;
 }
 
-bool plain_scoring_succeeded(const LmmOptions& options, const Eigen::VectorXd& theta, double max_dl, bool finite,
+bool plain_scoring_succeeded(const LmmOptions& options, const Eigen::VectorXd& theta, bool converged, bool finite,
                              double loglik) {
-  if (!finite || !(max_dl <= options.epsilon) || !std::isfinite(loglik)) return false;
+  if (!finite || !converged || !std::isfinite(loglik)) return false;
   if (options.nonnegative)
     for (Index i = 0; i + 1 < theta.size(); ++i)
       if (theta(i) < 0) return false;
@@ -117,9 +117,6 @@ Eigen::VectorXd StepControl::safeguard(const Eigen::VectorXd& theta, const Eigen
 
   double l_fisher = l0;
   const double t_fisher = line_search(theta, fisher, l0, l_fisher);
-  // Where a full step left the valid region, the likelihood may be rising toward its edge (V
-  // singular): remembered so that a gene that does not converge is flagged `boundary`.
-  at_edge_ = at_edge_ || (t_fisher < 1 && !std::isfinite(objective_.loglik(project(theta + fisher))));
   if (t_fisher >= kStallStep) return project(theta + t_fisher * fisher) - theta;
 
   // Scoring stalls (a tiny step or none): try Newton on the observed information and keep
@@ -136,7 +133,7 @@ Eigen::VectorXd StepControl::safeguard(const Eigen::VectorXd& theta, const Eigen
   const Eigen::VectorXd& sv = svd.singularValues();
   const bool singular = sv.size() == 0 || !sv.allFinite() ||
                         sv(sv.size() - 1) <= std::sqrt(std::numeric_limits<double>::epsilon()) * sv(0);
-  reason_ = at_edge_ ? GeneStatus::boundary : singular ? GeneStatus::singular : GeneStatus::stalled;
+  reason_ = singular ? GeneStatus::singular : GeneStatus::stalled;
   return Eigen::VectorXd::Zero(n);
 }
 

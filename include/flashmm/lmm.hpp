@@ -30,11 +30,18 @@ enum class GeneStatus : std::uint8_t {
   // The three below are only reported by the safeguarded optimizer (LmmOptions::robust).
   singular,       ///< no step improves the likelihood and the information matrix is singular there
   stalled,        ///< no step improves the likelihood (rounding level) although max|dlogL| >= epsilon
-  /// The likelihood keeps rising toward the edge of the valid region, where V becomes singular
-  /// (a negative variance component cancelling the others): there is no maximum with
-  /// unconstrained variance components. LmmOptions::nonnegative gives lme4's boundary estimate.
-  boundary,
+  /// A good fit, at lme4's boundary: robust without nonnegative found no maximum with
+  /// unconstrained variance components (typically the likelihood rises toward where V becomes
+  /// singular, a negative component cancelling the others, and has no maximum there), so the gene
+  /// was fitted with variance components >= 0 and converged.
+  converged_nonnegative,
 };
+
+/// Every GeneStatus, in declaration order.
+inline constexpr GeneStatus kGeneStatuses[] = {GeneStatus::converged, GeneStatus::max_iter,
+                                               GeneStatus::non_finite, GeneStatus::all_zero,
+                                               GeneStatus::singular,   GeneStatus::stalled,
+                                               GeneStatus::converged_nonnegative};
 
 const char* to_string(GeneStatus status);
 const char* to_string(Method method);
@@ -51,10 +58,13 @@ struct LmmOptions {
   /// satterthwaite = lmerTest's Satterthwaite df per coefficient and gene (NaN where a gene did
   /// not converge).
   DfMethod df = DfMethod::residual;
-  /// Safeguarded variance-component optimizer: a Fisher-scoring step that lowers the (restricted)
-  /// log-likelihood or leaves the valid region (s0 > 0, V positive definite) is halved; when
-  /// scoring stalls a Newton step on the observed information is tried. Genes end converged or
-  /// flagged (max_iter, singular, stalled). false: FLASHMM's plain Fisher scoring, exactly.
+  /// Safeguarded variance-component optimizer, for genes where FLASHMM's plain scoring does not
+  /// converge (elsewhere its result is kept bit for bit): a Fisher-scoring step that lowers the
+  /// (restricted) log-likelihood or leaves the valid region (s0 > 0, V positive definite) is
+  /// halved; when scoring stalls a Newton step on the observed information is tried. A gene
+  /// that still does not converge is fitted with variance components >= 0 (status
+  /// converged_nonnegative when that converges). Genes end converged or flagged (max_iter,
+  /// singular, stalled, non_finite). false: FLASHMM's plain Fisher scoring, exactly.
   bool robust = false;
   /// Keep the variance components s_1..s_k >= 0 (lme4's boundary) instead of FLASHMM's
   /// unconstrained estimates; a component held at 0 whose score points below 0 counts as
@@ -106,7 +116,11 @@ struct LmmFit {
   Index n_fixed() const { return coef.rows(); }
   Index n_genes() const { return coef.cols(); }
   int k() const { return static_cast<int>(d.size()); }
-  bool converged(Index gene) const { return status[static_cast<std::size_t>(gene)] == GeneStatus::converged; }
+  /// A good fit: status converged or converged_nonnegative.
+  bool converged(Index gene) const {
+    const GeneStatus s = status[static_cast<std::size_t>(gene)];
+    return s == GeneStatus::converged || s == GeneStatus::converged_nonnegative;
+  }
   /// Gene g's p x p covariance of the coefficients.
   Eigen::Map<const Eigen::MatrixXd> cov_of(Index gene) const {
     return {cov.col(gene).data(), n_fixed(), n_fixed()};

@@ -152,6 +152,38 @@ TEST(CliPipeline, SatterthwaiteAndRobustOptions) {
   EXPECT_EQ(checked, 60);
 }
 
+// --robust converges every gene of s1_reml_2re: FLASHMM's results where plain scoring converges,
+// lme4's boundary estimate (status converged_nonnegative, with a warning) on Gene6 and Gene57.
+TEST(CliPipeline, RobustConvergesEveryGeneAndSaysWhichWereConstrained) {
+  const fs::path dir = work_dir("pipeline_robust");
+  const std::string base = "de " + q(data_path("s1.h5ad")) + " " + kFixed + " --random '~ 0 + sam' --random '~ 0 + batch'" +
+                           " --max-iter 100 --epsilon 1e-8";
+  ASSERT_EQ(run_cli(base + " --quiet --out " + q(dir / "plain"), dir).status, 0);
+  const auto r = run_cli(base + " --robust --out " + q(dir / "robust"), dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("converged_nonnegative"), std::string::npos) << r.err;
+  const auto plain = read_tsv(dir / "plain" / "genes.tsv"), robust = read_tsv(dir / "robust" / "genes.tsv");
+  const auto plain_coef = read_tsv(dir / "plain" / "coef.tsv"), robust_coef = read_tsv(dir / "robust" / "coef.tsv");
+  ASSERT_EQ(robust.header.back(), "status");
+  ASSERT_EQ(plain.rows.size(), robust.rows.size());
+  std::vector<std::string> constrained;
+  for (std::size_t g = 0; g < robust.rows.size(); ++g) {
+    EXPECT_EQ(robust.rows[g][2], "true") << robust.rows[g][0];
+    if (robust.rows[g].back() == "converged_nonnegative") {
+      constrained.push_back(robust.rows[g][0]);
+      EXPECT_EQ(plain.rows[g][2], "false");
+    } else {
+      EXPECT_EQ(robust.rows[g], plain.rows[g]);
+    }
+  }
+  EXPECT_EQ(constrained, (std::vector<std::string>{"Gene6", "Gene57"}));
+  // Coefficients of every gene that plain scoring fits are FLASHMM's, to the last digit written.
+  ASSERT_EQ(robust_coef.rows.size(), plain_coef.rows.size());
+  for (std::size_t g = 0; g < robust_coef.rows.size(); ++g)
+    if (robust_coef.rows[g][0] != "Gene6" && robust_coef.rows[g][0] != "Gene57")
+      EXPECT_EQ(robust_coef.rows[g], plain_coef.rows[g]);
+}
+
 TEST(CliPipeline, ExistingResultsAreNotOverwrittenUnasked) {
   const fs::path dir = work_dir("pipeline_force");
   const std::string cmd = "de " + q(data_path("s1.h5ad")) + " " + kFixed + " --random '~ 0 + sam' --quiet --out " +

@@ -55,5 +55,18 @@ TEST(FitFile, RoundTripIsExact) {
   EXPECT_THROW(io::read_fit(std::string(FLASHMM_TEST_DATA_DIR) + "/s1.h5ad"), IoError);
 }
 
+// Every status a fit can end with reads back, those of the safeguarded optimizer included.
+TEST(FitFile, EveryGeneStatusRoundTrips) {
+  const SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam"));
+  LmmFit fit = fit_lmm(stats);
+  ASSERT_GE(fit.n_genes(), static_cast<Index>(std::size(kGeneStatuses)));
+  for (std::size_t i = 0; i < std::size(kGeneStatuses); ++i) fit.status[i] = kGeneStatuses[i];
+  const auto dir = std::filesystem::path(FLASHMM_BINARY_DIR) / "test-scratch" / "fit_file_status";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "fit.h5").string();
+  io::write_fit(path, fit, {});
+  EXPECT_EQ(io::read_fit(path).status, fit.status);
+}
+
 }  // namespace
 }  // namespace flashmm
