@@ -97,6 +97,7 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
     ve = VarianceEstimate{};
     ve.nonnegative = ctl ? ctl->nonnegative() : options_.nonnegative;
     s = start_theta(pre, options_, g);
+    if (ve.nonnegative) s.head(k) = s.head(k).cwiseMax(0.0);  // robust's fallback from a negative theta0
     double max_dl = std::numeric_limits<double>::infinity();
     while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
       ++ve.niter;

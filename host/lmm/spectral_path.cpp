@@ -8,6 +8,7 @@
 #include "lmm/spectral_objective.hpp"
 #include "lmm/step_control.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -69,7 +70,7 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   auto iterate = [&](StepControl& control) {
     ve = VarianceEstimate{};
     ve.nonnegative = control.nonnegative();
-    s[0] = s_start(0);
+    s[0] = control.nonnegative() ? std::max(s_start(0), 0.0) : s_start(0);  // robust's fallback from a negative theta0
     s[1] = s_start(1);
     double max_dl = std::numeric_limits<double>::infinity();
     while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {

@@ -195,6 +195,12 @@ TEST(RobustFitOptions, OneComponentGeneWithoutMaximumFallsBackOnBothPaths) {
     EXPECT_EQ(robust.theta.col(1), plain.theta.col(1));
     ASSERT_EQ(robust.warnings.size(), 1u);
     EXPECT_NE(robust.warnings[0].find("converged_nonnegative"), std::string::npos) << robust.warnings[0];
+    // The fallback starts from theta0 projected onto s1 >= 0.
+    opt.theta0 = {-0.005, 1.0};
+    const LmmFit from_negative = fit_lmm(stats, opt);
+    EXPECT_EQ(from_negative.status[0], GeneStatus::converged_nonnegative);
+    EXPECT_EQ(from_negative.theta(0, 0), 0.0);
+    EXPECT_TRUE(near_relative(from_negative.theta(1, 0), robust.theta(1, 0), 1e-9));
   }
 }
 
