@@ -3,6 +3,7 @@
 #include <flashmm/error.hpp>
 
 #include "lmm/batched_spectral.hpp"
+#include "lmm/ginv.hpp"
 #include "parallel.hpp"
 
 #include <cmath>
@@ -42,7 +43,7 @@ LmmFit fit_spectral_batched(const SummaryStats& stats, const LmmOptions& options
   in.n_minus_pres = static_cast<double>(pre.n - pre.pres);
   in.max_iter = options.max_iter;
   in.epsilon = options.epsilon;
-  in.ginv_tol = std::sqrt(std::numeric_limits<double>::epsilon());
+  in.ginv_tol = kGinvTolerance;
   in.s_start.assign(static_cast<std::size_t>(2 * G), 0.0);
   in.fit.assign(static_cast<std::size_t>(G), 0);
   Index fitted = 0;

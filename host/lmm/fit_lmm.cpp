@@ -137,7 +137,7 @@ void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis*
 
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
   // The GPU runs FLASHMM's plain scoring with residual df; the extensions run on the CPU.
-  const bool gpu_capable = options.df == DfMethod::residual && !options.robust && !options.nonnegative;
+  const bool gpu_capable = options.df == DfMethod::residual && !detail::uses_step_control(options);
   if (gpu_capable && use_gpu(options.device)) return fit_lmm_gpu(stats, options);
   const detail::Prepared pre = detail::prepare(stats, options);
   LmmFit fit = detail::allocate_fit(pre, options);

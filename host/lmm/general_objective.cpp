@@ -18,17 +18,11 @@ GeneralObjective::GeneralObjective(const Prepared& pre) : pre_(pre) {
   root_ = root_values.asDiagonal() * eig.eigenvectors().transpose();
 }
 
-Eigen::VectorXd GeneralObjective::ratios(const Eigen::VectorXd& theta) const {
-  Eigen::VectorXd r(pre_.q);
-  for (Index a = 0; a < pre_.q; ++a) r(a) = theta(pre_.component[static_cast<std::size_t>(a)]) / theta(pre_.k);
-  return r;
-}
-
 double GeneralObjective::loglik(Index g, const Eigen::VectorXd& theta) const {
   const Prepared& pre = pre_;
   const double s0 = theta(pre.k);
   if (!(s0 > 0) || !theta.allFinite()) return kMinusInf;
-  const Eigen::VectorXd r = ratios(theta);
+  const Eigen::VectorXd r = variance_ratios(pre_, theta);
   const Index q = pre.q;
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(q, q);
   Eigen::LLT<Eigen::MatrixXd> v_chol(identity + root_ * r.asDiagonal() * root_.transpose());
@@ -54,7 +48,7 @@ Eigen::MatrixXd GeneralObjective::observed_information(Index g, const Eigen::Vec
   const int k = pre.k;
   const Index q = pre.q;
   const double s0 = theta(k);
-  const Eigen::VectorXd r = ratios(theta);
+  const Eigen::VectorXd r = variance_ratios(pre_, theta);
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(q, q);
   const auto zry = pre.zry.col(g);
 

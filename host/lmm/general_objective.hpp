@@ -25,8 +25,6 @@ class GeneralObjective {
   Eigen::MatrixXd observed_information(Index g, const Eigen::VectorXd& theta) const;
 
  private:
-  Eigen::VectorXd ratios(const Eigen::VectorXd& theta) const;
-
   const Prepared& pre_;
   Eigen::MatrixXd root_;  ///< R with R'R = ZZ: V is positive definite iff I + R D R' is
 };

@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <limits>
-#include <optional>
 
 namespace flashmm::detail {
 
@@ -34,8 +33,7 @@ Evaluation evaluate(const Prepared& pre, const Eigen::VectorXd& s, const Eigen::
   const double s0 = s(k);
   const SummaryStats& st = *pre.stats;
   Evaluation ev;
-  ev.r.resize(q);
-  for (Index a = 0; a < q; ++a) ev.r(a) = s(pre.component[static_cast<std::size_t>(a)]) / s0;
+  ev.r = variance_ratios(pre, s);
 
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(q, q);
   Eigen::PartialPivLU<Eigen::MatrixXd> lu(identity + ev.r.asDiagonal() * pre.zrz);
@@ -90,48 +88,32 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
   const auto zry = pre.zry.col(g);
   const double yry = pre.yry(g);
 
+  // FLASHMM's iteration.
   VarianceEstimate ve;
-  Eigen::VectorXd s;
-  // FLASHMM's iteration; with a step control, the safeguarded one. Returns whether it converged.
-  auto iterate = [&](StepControl* ctl) {
-    ve = VarianceEstimate{};
-    ve.nonnegative = ctl ? ctl->nonnegative() : options_.nonnegative;
-    s = start_theta(pre, options_, g);
-    if (ve.nonnegative) s.head(k) = s.head(k).cwiseMax(0.0);  // robust's fallback from a negative theta0
-    double max_dl = std::numeric_limits<double>::infinity();
-    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-      ++ve.niter;
-      const Evaluation ev = evaluate(pre, s, zry, yry);
-      max_dl = ctl ? score_criterion(s, ev.dl, ctl->nonnegative()) : ev.dl.cwiseAbs().maxCoeff();
-      Eigen::VectorXd step = ginv(ev.F) * ev.dl;
-      if (ctl) {
-        step = ctl->safeguard(s, ev.dl, ev.F, step);
-        if (ctl->stopped()) {
-          ve.stop_reason = ctl->reason();
-          return false;
-        }
-      }
-      s += step;
-      if (!s.allFinite() || !std::isfinite(max_dl)) {
-        ve.finite = false;
-        return false;
-      }
+  Eigen::VectorXd s = start_theta(pre, options_, g);
+  double max_dl = std::numeric_limits<double>::infinity();
+  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
+    ++ve.niter;
+    const Evaluation ev = evaluate(pre, s, zry, yry);
+    max_dl = ev.dl.cwiseAbs().maxCoeff();
+    const Eigen::VectorXd step = ginv(ev.F) * ev.dl;
+    s += step;
+    if (!s.allFinite() || !std::isfinite(max_dl)) {
+      ve.finite = false;
+      break;
     }
-    return max_dl <= options_.epsilon;
-  };
-  const bool plain_converged = iterate(nullptr);
+  }
   // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
   // stays FLASHMM's to the last bit.
-  const bool refit = objective_ && !plain_scoring_succeeded(options_, s, plain_converged, ve.finite,
+  const bool refit = objective_ && !plain_scoring_succeeded(options_, s, max_dl <= options_.epsilon, ve.finite,
                                                             objective_->loglik(g, s));
   if (refit) {
     const GeneObjective objective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
                                   [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }};
-    StepControl control(options_.nonnegative, objective);
-    if (!iterate(&control) && falls_back_to_nonnegative(options_)) {
-      StepControl constrained(true, objective);
-      iterate(&constrained);
-    }
+    s = fit_safeguarded(options_, objective, start_theta(pre, options_, g), [&](const Eigen::VectorXd& t) {
+      const Evaluation ev = evaluate(pre, t, zry, yry);
+      return ScoringStep{ev.dl, ev.F, ginv(ev.F) * ev.dl};
+    }, ve);
   }
   // Re-estimate the residual variance at the final ratios, then evaluate once more (FLASHMM);
   // after a safeguarded fit only where that keeps theta valid without lowering the likelihood.
@@ -152,8 +134,7 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
 
   // Fixed effects: Mb = (I + D ZZ)^-1 D.
   const Index q = pre.q;
-  Eigen::VectorXd r(q);
-  for (Index a = 0; a < q; ++a) r(a) = s(pre.component[static_cast<std::size_t>(a)]) / s(k);
+  const Eigen::VectorXd& r = ev.r;  // at the final s
   Eigen::PartialPivLU<Eigen::MatrixXd> lub(Eigen::MatrixXd::Identity(q, q) + r.asDiagonal() * st.ZZ);
   const Eigen::MatrixXd Mb = lub.solve(Eigen::MatrixXd(r.asDiagonal()));
   const Eigen::MatrixXd MbZX = Mb * st.ZX;  // q x p

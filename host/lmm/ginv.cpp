@@ -5,10 +5,6 @@
 
 namespace flashmm::detail {
 
-namespace {
-const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
-}
-
 Eigen::MatrixXd ginv(const Eigen::MatrixXd& a) {
   Eigen::JacobiSVD<Eigen::MatrixXd> svd(a, Eigen::ComputeThinU | Eigen::ComputeThinV);
   const Eigen::VectorXd& sv = svd.singularValues();

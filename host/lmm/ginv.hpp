@@ -2,7 +2,13 @@
 // Moore-Penrose pseudo-inverses as FLASHMM uses them (R's MASS::ginv).
 #include <Eigen/Dense>
 
+#include <cmath>
+#include <limits>
+
 namespace flashmm::detail {
+
+/// MASS::ginv's tolerance: singular values <= this x the largest count as zero.
+inline const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
 
 /// MASS::ginv: SVD, singular values <= sqrt(machine eps) x the largest are dropped.
 Eigen::MatrixXd ginv(const Eigen::MatrixXd& a);

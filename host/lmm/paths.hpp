@@ -40,7 +40,6 @@ class SpectralPath {
 
   const SpectralBasis& basis() const { return basis_; }
   const Eigen::VectorXd& zrz_eigenvalues() const { return basis_.l; }   ///< q, ascending
-  const Eigen::VectorXd& zz_eigenvalues() const { return basis_.g; }    ///< q
   const Eigen::MatrixXd& zrz_eigenvectors() const { return basis_.U; }  ///< q x q, column-major
   /// The eigenvalues e of B and M0: those of zrz (REML) or ZZ (ML).
   const Eigen::VectorXd& score_eigenvalues() const { return pre_.method == Method::reml ? basis_.l : basis_.g; }

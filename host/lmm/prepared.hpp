@@ -24,6 +24,13 @@ struct Prepared {
 /// Checks the input and computes the shared quantities. Throws InputError (rank, shapes, n).
 Prepared prepare(const SummaryStats& stats, const LmmOptions& options);
 
+/// The variance ratios r = s_i / s0 of theta (k+1 values), expanded to the q columns of Z.
+inline Eigen::VectorXd variance_ratios(const Prepared& pre, const Eigen::VectorXd& theta) {
+  Eigen::VectorXd r(pre.q);
+  for (Index a = 0; a < pre.q; ++a) r(a) = theta(pre.component[static_cast<std::size_t>(a)]) / theta(pre.k);
+  return r;
+}
+
 /// Variance-component estimate of one gene, before the fixed-effects step.
 struct VarianceEstimate {
   Eigen::VectorXd theta;   ///< k+1
@@ -32,12 +39,12 @@ struct VarianceEstimate {
   double logdet_m0 = 0;    ///< log|det M0| at theta
   int niter = 0;
   bool finite = true;
-  bool nonnegative = false;  ///< estimated with s_1..s_k >= 0 (LmmOptions::nonnegative or robust's fallback)
+  bool fallback = false;   ///< robust's second pass with s_1..s_k >= 0 (fit_safeguarded)
   GeneStatus stop_reason = GeneStatus::max_iter;  ///< the status when it did not converge
 };
 
 /// Fixed-effects step inputs of one gene at the final theta: W = XX - ZX' Mb ZX,
-/// xvy = XY_j - ZX' Mb ZY_j; and a way to get the BLUP for a given b.
+/// xvy = XY_j - ZX' Mb ZY_j.
 struct FixedEffectsInput {
   Eigen::MatrixXd W;    ///< p x p
   Eigen::VectorXd xvy;  ///< p

@@ -43,8 +43,7 @@ Eigen::MatrixXd general_gradient(const Prepared& pre, const Eigen::VectorXd& the
   const int k = pre.k;
   const Index q = pre.q;
   const double s0 = theta(k);
-  Eigen::VectorXd r(q);
-  for (Index a = 0; a < q; ++a) r(a) = theta(pre.component[static_cast<std::size_t>(a)]) / s0;
+  const Eigen::VectorXd r = variance_ratios(pre, theta);
   const Eigen::MatrixXd hz = st.ZX * phi;  // q x m
   const Eigen::MatrixXd psi =
       Eigen::PartialPivLU<Eigen::MatrixXd>(Eigen::MatrixXd::Identity(q, q) + st.ZZ * r.asDiagonal()).solve(hz) / s0;
@@ -73,8 +72,6 @@ void satterthwaite_into(const Prepared& pre, const SpectralBasis* basis, const L
   out = Eigen::MatrixXd::Constant(m, pre.genes, std::numeric_limits<double>::quiet_NaN());
   std::optional<GeneralObjective> general;
   if (basis == nullptr) general.emplace(pre);
-  const double n_pres = static_cast<double>(pre.n - pre.pres);
-  const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
   parallel_for_blocks(pre.genes, threads, 16, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g) {
       if (!fit.converged(g)) continue;
@@ -83,12 +80,7 @@ void satterthwaite_into(const Prepared& pre, const SpectralBasis* basis, const L
       Eigen::MatrixXd H, grad;
       if (basis != nullptr) {
         const SpectralBasis& sb = *basis;
-        const SpectralGene sg{sb.w.col(g).data(), sb.l.data(), sb.g.data(),
-                              pre.method == Method::reml ? sb.l.data() : sb.g.data(),
-                              static_cast<int>(pre.q), pre.yry(g), n_pres, n_eff};
-        double h[2][2];
-        spectral_observed_information(sg, theta(0), theta(1), h);
-        H = Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}};
+        H = spectral_observed_information(spectral_gene(pre, sb, g), theta(0), theta(1));
         grad = spectral_gradient(pre, sb, theta, phi);
       } else {
         H = general->observed_information(g, theta);

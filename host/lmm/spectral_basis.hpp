@@ -3,6 +3,7 @@
 // (ALGORITHM.md section 6), computed once per model and shared by the fit, the safeguarded
 // optimizer and the Satterthwaite degrees of freedom.
 #include "lmm/prepared.hpp"
+#include "lmm/spectral_objective.hpp"
 
 namespace flashmm::detail {
 
@@ -23,5 +24,17 @@ struct SpectralBasis {
   /// V' ZX, whichever way it is stored.
   const Eigen::MatrixXd& gx_of(const SummaryStats& st) const { return identity_v ? st.ZX : gx; }
 };
+
+/// Gene g's inputs of the spectral forms (the basis must be projected).
+inline SpectralGene spectral_gene(const Prepared& pre, const SpectralBasis& sb, Index g) {
+  return {sb.w.col(g).data(),
+          sb.l.data(),
+          sb.g.data(),
+          pre.method == Method::reml ? sb.l.data() : sb.g.data(),
+          static_cast<int>(pre.q),
+          pre.yry(g),
+          static_cast<double>(pre.n - pre.pres),
+          static_cast<double>(pre.n - pre.pres - pre.q)};
+}
 
 }  // namespace flashmm::detail

@@ -10,6 +10,8 @@
 // final estimate this equals its logLik.
 #include <flashmm/detail/spectral_score.hpp>
 
+#include <Eigen/Dense>
+
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -66,6 +68,13 @@ inline void spectral_observed_information(const SpectralGene& x, double s1, doub
   out[0][0] = q11 / s03 - sc.F[0][0];
   out[0][1] = out[1][0] = q10 / s03 - sc.F[0][1];
   out[1][1] = (yr2y - r * q10) / s03 - sc.F[1][1];  // y'PPPy s0^3 = yR2y - a' M D a
+}
+
+/// The same as a matrix.
+inline Eigen::Matrix2d spectral_observed_information(const SpectralGene& x, double s1, double s0) {
+  double h[2][2];
+  spectral_observed_information(x, s1, s0, h);
+  return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}};
 }
 
 }  // namespace flashmm::detail

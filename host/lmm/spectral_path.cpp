@@ -8,15 +8,10 @@
 #include "lmm/spectral_objective.hpp"
 #include "lmm/step_control.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace flashmm::detail {
-
-namespace {
-const double kGinvTolerance = std::sqrt(std::numeric_limits<double>::epsilon());
-}  // namespace
 
 VarianceEstimate spectral_estimate(const double s[2], const double dl[2], const double F[2][2], double logdet_m0,
                                    int niter, bool finite) {
@@ -33,88 +28,49 @@ VarianceEstimate spectral_estimate(const double s[2], const double dl[2], const 
 
 void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
   const Prepared& pre = pre_;
-  const SpectralBasis& sb = basis_;
-  const int q = static_cast<int>(pre.q);
-  const double* w = sb.w.col(g).data();
-  const double* l = sb.l.data();
-  const double* e = pre.method == Method::reml ? sb.l.data() : sb.g.data();
-  const double yry = pre.yry(g);
-  const double n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
-  const double n_minus_pres = static_cast<double>(pre.n - pre.pres);
+  const SpectralGene sg = spectral_gene(pre, basis_, g);
   const Eigen::VectorXd s_start = start_theta(pre, options_, g);
 
   // FLASHMM's plain Fisher scoring.
-  const SpectralFit f = spectral_fit(w, 1, l, e, q, yry, n_eff, n_minus_pres, s_start(0), s_start(1),
+  const SpectralFit f = spectral_fit(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, s_start(0), s_start(1),
                                      options_.max_iter, options_.epsilon, kGinvTolerance);
-  const SpectralGene sg{w, l, sb.g.data(), e, q, yry, n_minus_pres, n_eff};
   // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
   // stays FLASHMM's to the last bit.
   if (!uses_step_control(options_) ||
       plain_scoring_succeeded(options_, Eigen::Vector2d(f.s[0], f.s[1]), f.max_dl <= options_.epsilon, f.finite,
                               spectral_loglik(sg, f.s[0], f.s[1]))) {
-    VarianceEstimate ve = spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite);
-    ve.nonnegative = options_.nonnegative;
-    finish_gene(g, ve, fit);
+    finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
     return;
   }
 
   const GeneObjective objective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
-                                [&](const Eigen::VectorXd& t) {
-                                  double h[2][2];
-                                  spectral_observed_information(sg, t(0), t(1), h);
-                                  return Eigen::Matrix2d{{h[0][0], h[0][1]}, {h[1][0], h[1][1]}}.eval();
+                                [&](const Eigen::VectorXd& t) -> Eigen::MatrixXd {
+                                  return spectral_observed_information(sg, t(0), t(1));
                                 }};
   VarianceEstimate ve;
-  double s[2];
-  // The safeguarded iteration from the start; returns whether it converged.
-  auto iterate = [&](StepControl& control) {
-    ve = VarianceEstimate{};
-    ve.nonnegative = control.nonnegative();
-    s[0] = control.nonnegative() ? std::max(s_start(0), 0.0) : s_start(0);  // robust's fallback from a negative theta0
-    s[1] = s_start(1);
-    double max_dl = std::numeric_limits<double>::infinity();
-    while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-      ++ve.niter;
-      const SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], false);
-      double finv[2][2];
-      pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-      const Eigen::Vector2d step(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
-                                 finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1]);
-      const Eigen::Vector2d theta(s[0], s[1]), dl(sc.dl[0], sc.dl[1]);
-      max_dl = score_criterion(theta, dl, control.nonnegative());
-      const Eigen::Matrix2d F{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}};
-      const Eigen::VectorXd safe = control.safeguard(theta, dl, F, step);
-      if (control.stopped()) {
-        ve.stop_reason = control.reason();
-        return false;
-      }
-      s[0] += safe(0);
-      s[1] += safe(1);
-      if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-        ve.finite = false;
-        return false;
-      }
-    }
-    return max_dl <= options_.epsilon;
-  };
-  StepControl control(options_.nonnegative, objective);
-  if (!iterate(control) && falls_back_to_nonnegative(options_)) {
-    StepControl constrained(true, objective);
-    iterate(constrained);
-  }
+  const Eigen::VectorXd theta = fit_safeguarded(options_, objective, s_start, [&](const Eigen::VectorXd& t) {
+    const SpectralScore sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, t(0), t(1), false);
+    double finv[2][2];
+    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
+    return ScoringStep{Eigen::Vector2d(sc.dl[0], sc.dl[1]),
+                       Eigen::Matrix2d{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}},
+                       Eigen::Vector2d(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
+                                       finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1])};
+  }, ve);
+  double s[2] = {theta(0), theta(1)};
   // As in the plain path: re-estimate the residual variance and evaluate once more, where that
   // keeps theta valid without lowering the likelihood.
-  SpectralScore sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], !ve.finite);
+  SpectralScore sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, s[0], s[1], !ve.finite);
   if (ve.finite) {
-    const double s0 = (yry - sc.zry_m_d_zry) / n_minus_pres;
+    const double s0 = (sg.yry - sc.zry_m_d_zry) / sg.n_pres;
     if (spectral_loglik(sg, s[0], s0) >= spectral_loglik(sg, s[0], s[1])) {
       s[1] = s0;
-      sc = spectral_score(w, 1, l, e, q, yry, n_eff, s[0], s[1], true);
+      sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, s[0], s[1], true);
     }
   }
   VarianceEstimate out = spectral_estimate(s, sc.dl, sc.F, sc.logdet_m0, ve.niter, ve.finite);
   out.stop_reason = ve.stop_reason;
-  out.nonnegative = ve.nonnegative;
+  out.fallback = ve.fallback;
   finish_gene(g, out, fit);
 }
 

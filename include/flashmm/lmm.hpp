@@ -21,7 +21,7 @@ enum class FitPath { automatic, general, spectral };
 /// satterthwaite.hpp.
 enum class DfMethod { residual, satterthwaite };
 
-/// Per-gene outcome. Only `converged` genes are good fits.
+/// Per-gene outcome. Only `converged` and `converged_nonnegative` genes are good fits.
 enum class GeneStatus : std::uint8_t {
   converged,      ///< max|dlogL| < epsilon
   max_iter,       ///< stopped at max_iter with max|dlogL| >= epsilon
