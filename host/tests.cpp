@@ -112,6 +112,43 @@ double z_test_p(double z, Alternative alternative) {
   return tail_p(boost::math::normal_distribution<double, DoublePolicy>(), z, alternative);
 }
 
+namespace {
+
+// The tests of contrasts already checked against the fit: L = contrast_matrix(contrasts), df
+// contrasts x genes.
+ContrastTests contrast_tests(const LmmFit& fit, const std::vector<Contrast>& contrasts, const Eigen::MatrixXd& L,
+                             const Eigen::MatrixXd& df, Alternative alternative) {
+  const Eigen::Index p = fit.n_fixed();
+  const Eigen::Index genes = fit.n_genes();
+  const auto m = static_cast<Eigen::Index>(contrasts.size());
+  ContrastTests out;
+  out.alternative = alternative;
+  for (const auto& c : contrasts) out.names.push_back(c.name);
+  out.df = df;
+  out.se.resize(m, genes);
+  out.t.resize(m, genes);
+  out.p.resize(m, genes);
+  if (m == 0) {
+    out.estimate.resize(0, genes);
+    return out;
+  }
+  out.estimate.noalias() = L.transpose() * fit.coef;
+  Eigen::MatrixXd cov_l(p, m);
+  for (Eigen::Index g = 0; g < genes; ++g) {
+    cov_l.noalias() = fit.cov_of(g) * L;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const double se = std::sqrt(L.col(j).dot(cov_l.col(j)));
+      const double t = out.estimate(j, g) / se;
+      out.se(j, g) = se;
+      out.t(j, g) = t;
+      out.p(j, g) = t_test_p(t, df(j, g), alternative);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
   const Eigen::Index p = fit.n_fixed();
   const Eigen::Index genes = fit.n_genes();
@@ -135,7 +172,8 @@ ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& con
       df(j, g) = any ? d : nan_value;
     }
   }
-  return test_contrasts(fit, contrasts, df, alternative);
+  check_shape(fit.cov, p * p, genes, "cov");
+  return contrast_tests(fit, contrasts, L, df, alternative);
 }
 
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, const Eigen::MatrixXd& df,
@@ -148,32 +186,7 @@ ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& con
   if (df.rows() != m || df.cols() != genes)
     throw InputError("the degrees of freedom are " + std::to_string(df.rows()) + " x " + std::to_string(df.cols()) +
                      ", expected contrasts x genes = " + std::to_string(m) + " x " + std::to_string(genes));
-
-  ContrastTests out;
-  out.alternative = alternative;
-  for (const auto& c : contrasts) out.names.push_back(c.name);
-  out.df = df;
-  out.se.resize(m, genes);
-  out.t.resize(m, genes);
-  out.p.resize(m, genes);
-  if (m == 0) {
-    out.estimate.resize(0, genes);
-    return out;
-  }
-  const Eigen::MatrixXd L = contrast_matrix(contrasts);
-  out.estimate.noalias() = L.transpose() * fit.coef;
-  Eigen::MatrixXd cov_l(p, m);
-  for (Eigen::Index g = 0; g < genes; ++g) {
-    cov_l.noalias() = fit.cov_of(g) * L;
-    for (Eigen::Index j = 0; j < m; ++j) {
-      const double se = std::sqrt(L.col(j).dot(cov_l.col(j)));
-      const double t = out.estimate(j, g) / se;
-      out.se(j, g) = se;
-      out.t(j, g) = t;
-      out.p(j, g) = t_test_p(t, df(j, g), alternative);
-    }
-  }
-  return out;
+  return contrast_tests(fit, contrasts, contrast_matrix(contrasts), df, alternative);
 }
 
 VarianceComponentTests test_variance_components(const LmmFit& fit) {
