@@ -35,6 +35,16 @@ inline double transformed(double v, Transform t) {
 
 namespace detail {
 
+void zero_totals(SummaryStats& s) {
+  s.n = 0;
+  s.XX.setZero();
+  s.XY.setZero();
+  s.ZX.setZero();
+  s.ZY.setZero();
+  s.ZZ.setZero();
+  s.Ynorm.setZero();
+}
+
 // Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
 // value of y touches about three of X's p columns rather than all of them.
 SparseRows sparse_rows(const RowMatrixXd& X) {
@@ -213,13 +223,7 @@ void SummaryStats::merge(const SummaryStats& other) {
 
 SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads)
     : stats_(std::move(shape)), transform_(transform), threads_(threads) {
-  stats_.n = 0;
-  stats_.XX.setZero();
-  stats_.XY.setZero();
-  stats_.ZX.setZero();
-  stats_.ZY.setZero();
-  stats_.ZZ.setZero();
-  stats_.Ynorm.setZero();
+  detail::zero_totals(stats_);
 }
 
 namespace {

@@ -10,6 +10,9 @@
 
 namespace flashmm::detail {
 
+/// Sets n and every total (XX, XY, ZX, ZY, ZZ, Ynorm) to zero, keeping the shape and names.
+void zero_totals(SummaryStats& s);
+
 /// Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
 /// value of y touches about three of X's p columns rather than all of them. Within a row the
 /// columns are distinct and increasing.

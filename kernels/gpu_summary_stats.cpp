@@ -147,13 +147,7 @@ struct GpuSummaryStatsAccumulator::Impl {
   Impl(SummaryStats shape, Transform t, int threads_) : stats(std::move(shape)), transform(t), threads(threads_) {
     std::string why;
     if (!gpu_available(&why)) throw DeviceError("the GPU summary statistics need a usable CUDA device: " + why);
-    stats.n = 0;
-    stats.XX.setZero();
-    stats.XY.setZero();
-    stats.ZX.setZero();
-    stats.ZY.setZero();
-    stats.ZZ.setZero();
-    stats.Ynorm.setZero();
+    detail::zero_totals(stats);
     const Index p = stats.p(), q = stats.q(), G = stats.genes();
     if (p + q > kMaxInt / 8) throw InputError("the GPU accumulator takes p + q < 2^28 design columns");
 
@@ -245,7 +239,7 @@ struct GpuSummaryStatsAccumulator::Impl {
                        " nonzeros is too large for the GPU accumulator (fewer than 2^31 of each): use smaller chunks");
     const detail::SparseRows xr = detail::sparse_rows(X);
     const detail::SparseRows zr = detail::sparse_rows(Z);
-    check_distinct_columns(xr, "fixed-effects design", first_cell);
+    // X's rows come from a dense matrix, column by column: always distinct and increasing.
     check_distinct_columns(zr, "random-effects design Z", first_cell);
     if (static_cast<Index>(xr.col.size()) >= kMaxInt || static_cast<Index>(zr.col.size()) >= kMaxInt)
       throw InputError("the chunk's design rows hold 2^31 or more nonzeros: use smaller chunks");

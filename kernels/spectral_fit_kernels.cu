@@ -19,17 +19,7 @@ __global__ void spectral_fit_kernel(SpectralBatch b) {
   const detail::SpectralFit f =
       detail::spectral_fit(b.w + g, b.genes, b.l, b.e, b.q, b.yry[g], b.n_eff, b.n_minus_pres, b.s_start[2 * g],
                            b.s_start[2 * g + 1], b.max_iter, b.epsilon, b.ginv_tol);
-  b.theta[2 * g] = f.s[0];
-  b.theta[2 * g + 1] = f.s[1];
-  b.dl[2 * g] = f.score.dl[0];
-  b.dl[2 * g + 1] = f.score.dl[1];
-  b.F[4 * g] = f.score.F[0][0];
-  b.F[4 * g + 1] = f.score.F[1][0];
-  b.F[4 * g + 2] = f.score.F[0][1];
-  b.F[4 * g + 3] = f.score.F[1][1];
-  b.logdet[g] = f.score.logdet_m0;
-  b.niter[g] = f.niter;
-  b.finite[g] = f.finite ? 1 : 0;
+  detail::store_spectral_fit(f, g, {b.theta, b.dl, b.F, b.logdet, b.niter, b.finite});
 }
 
 }  // namespace

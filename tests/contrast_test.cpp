@@ -5,25 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "support/expect.hpp"
 #include "support/fixture.hpp"
 
 namespace flashmm {
 namespace {
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
+using testing::read_lines;
 
 std::vector<std::string> s1_coef_names() {
   return testing::read_named_matrix(testing::data_path("s1_reml_coef.csv")).row_names;
@@ -40,12 +31,7 @@ Eigen::VectorXd weights(std::initializer_list<double> w) {
 
 /// The ParseError message of parsing spec, or "" when it parses.
 std::string parse_error(const std::string& spec, const std::vector<std::string>& names) {
-  try {
-    parse_contrast(spec, names);
-  } catch (const ParseError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::message_of<ParseError>([&] { parse_contrast(spec, names); });
 }
 
 /// Column of the caret in an error message (its last line), relative to the spec's echo above.

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -56,14 +55,7 @@ LmmFit s1_fit() {
   return fit;
 }
 
-std::vector<std::string> s1_contrast_specs() {
-  std::ifstream in(testing::data_path("s1_contrast_exprs.txt"));
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
+std::vector<std::string> s1_contrast_specs() { return testing::read_lines(testing::data_path("s1_contrast_exprs.txt")); }
 
 /// Compares tests with an lmmtest fixture (gene, NAME_coef..., NAME_t..., NAME_p...).
 void expect_matches_lmmtest(const ContrastTests& tests, const std::string& fixture) {

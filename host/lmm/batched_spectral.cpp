@@ -11,6 +11,13 @@
 
 namespace flashmm::detail {
 
+namespace {
+// The result's arrays in the layout store_spectral_fit / load_spectral_fit use.
+SpectralFitArrays arrays_of(SpectralBatchResult& r) {
+  return {r.theta.data(), r.dl.data(), r.F.data(), r.logdet.data(), r.niter.data(), r.finite.data()};
+}
+}  // namespace
+
 void SpectralBatchResult::resize(Index genes) {
   const auto G = static_cast<std::size_t>(genes);
   theta.assign(2 * G, std::nan(""));
@@ -60,14 +67,12 @@ LmmFit fit_spectral_batched(const SummaryStats& stats, const LmmOptions& options
   out.resize(G);
   if (fitted > 0) scorer(in, out);
 
+  const SpectralFitArrays results = arrays_of(out);
   parallel_for_blocks(G, options.threads, 16, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g) {
-      const auto gs = static_cast<std::size_t>(g);
-      if (!in.fit[gs]) continue;
-      const double s[2] = {out.theta[2 * gs], out.theta[2 * gs + 1]};
-      const double dl[2] = {out.dl[2 * gs], out.dl[2 * gs + 1]};
-      const double F[2][2] = {{out.F[4 * gs], out.F[4 * gs + 2]}, {out.F[4 * gs + 1], out.F[4 * gs + 3]}};
-      path.finish_gene(g, spectral_estimate(s, dl, F, out.logdet[gs], out.niter[gs], out.finite[gs] != 0), fit);
+      if (!in.fit[static_cast<std::size_t>(g)]) continue;
+      const SpectralFit f = load_spectral_fit(g, results);
+      path.finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
     }
   });
   add_fit_warnings(fit, options);
@@ -77,6 +82,7 @@ LmmFit fit_spectral_batched(const SummaryStats& stats, const LmmOptions& options
 void score_spectral_batch_cpu(const SpectralBatchInput& in, SpectralBatchResult& out, int threads) {
   const Eigen::MatrixXd wt = in.zry->transpose() * *in.U;  // G x q, column-major: stride G per gene
   const Index G = in.genes;
+  const SpectralFitArrays results = arrays_of(out);
   parallel_for_blocks(G, threads, 64, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g) {
       const auto gs = static_cast<std::size_t>(g);
@@ -84,17 +90,7 @@ void score_spectral_batch_cpu(const SpectralBatchInput& in, SpectralBatchResult&
       const SpectralFit f = spectral_fit(wt.data() + g, G, in.l->data(), in.e->data(), in.q, (*in.yry)(g), in.n_eff,
                                          in.n_minus_pres, in.s_start[2 * gs], in.s_start[2 * gs + 1], in.max_iter,
                                          in.epsilon, in.ginv_tol);
-      out.theta[2 * gs] = f.s[0];
-      out.theta[2 * gs + 1] = f.s[1];
-      out.dl[2 * gs] = f.score.dl[0];
-      out.dl[2 * gs + 1] = f.score.dl[1];
-      out.F[4 * gs] = f.score.F[0][0];
-      out.F[4 * gs + 1] = f.score.F[1][0];
-      out.F[4 * gs + 2] = f.score.F[0][1];
-      out.F[4 * gs + 3] = f.score.F[1][1];
-      out.logdet[gs] = f.score.logdet_m0;
-      out.niter[gs] = f.niter;
-      out.finite[gs] = f.finite ? 1 : 0;
+      store_spectral_fit(f, g, results);
     }
   });
 }

@@ -25,6 +25,7 @@ using testing::run_cli;
 using testing::slurp;
 using testing::to_double;
 using testing::Tsv;
+using testing::q;
 using testing::work_dir;
 
 const std::string kModel =
@@ -54,7 +55,7 @@ void expect_matches(const fs::path& ours_file, const std::string& fixture, bool 
 TEST(CliDe, H5adMatchesFlashmmFixtures) {
   const fs::path dir = work_dir("de_h5ad");
   const fs::path out = dir / "out";
-  const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + out.string() + "'", dir);
+  const CliRun r = run_cli("de " + q(data_path("s1.h5ad")) + " " + kModel + " --out " + q(out), dir);
   ASSERT_EQ(r.status, 0) << r.err;
   expect_matches(out / "coef.tsv", "s1_reml_coef.csv");
   expect_matches(out / "se.tsv", "s1_reml_se.csv");
@@ -83,15 +84,15 @@ TEST(CliDe, H5adMatchesFlashmmFixtures) {
 
 TEST(CliDe, SameResultsFrom10xAndMtx) {
   const fs::path dir = work_dir("de_formats");
-  const std::string meta = " --metadata '" + data_path("s1_metadata.csv") + "' ";
-  const CliRun a = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + (dir / "h5ad").string() + "'", dir);
+  const std::string meta = " --metadata " + q(data_path("s1_metadata.csv")) + " ";
+  const CliRun a = run_cli("de " + q(data_path("s1.h5ad")) + " " + kModel + " --out " + q(dir / "h5ad"), dir);
   ASSERT_EQ(a.status, 0) << a.err;
-  const CliRun b = run_cli("de '" + data_path("s1_10x") + "' " + kModel + meta + " --out '" + (dir / "tenx").string() + "'",
+  const CliRun b = run_cli("de " + q(data_path("s1_10x")) + " " + kModel + meta + " --out " + q(dir / "tenx"),
                         dir);
   ASSERT_EQ(b.status, 0) << b.err;
-  const CliRun c = run_cli("de '" + data_path("s1_counts.mtx.gz") + "' --genes '" + data_path("s1_genes.txt") +
-                            "' --cells '" + data_path("s1_cells.txt") + "' " + kModel + meta + " --out '" +
-                            (dir / "mtx").string() + "'",
+  const CliRun c = run_cli("de " + q(data_path("s1_counts.mtx.gz")) + " --genes " + q(data_path("s1_genes.txt")) +
+                            " --cells " + q(data_path("s1_cells.txt")) + " " + kModel + meta + " --out " +
+                            q(dir / "mtx"),
                         dir);
   ASSERT_EQ(c.status, 0) << c.err;
   for (const char* f : {"coef.tsv", "se.tsv", "t.tsv", "p.tsv", "theta.tsv", "se_theta.tsv", "dlogL.tsv", "genes.tsv",
@@ -105,8 +106,8 @@ TEST(CliDe, SameResultsFrom10xAndMtx) {
 
 TEST(CliDe, ContrastsAppearInDeTable) {
   const fs::path dir = work_dir("de_contrast");
-  const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel +
-                            " --contrast 'd12=cls1:trtB - cls2:trtB' --out '" + (dir / "out").string() + "'",
+  const CliRun r = run_cli("de " + q(data_path("s1.h5ad")) + " " + kModel +
+                            " --contrast 'd12=cls1:trtB - cls2:trtB' --out " + q(dir / "out"),
                         dir);
   ASSERT_EQ(r.status, 0) << r.err;
   const Tsv de = read_tsv(dir / "out" / "de.tsv");
@@ -118,24 +119,23 @@ TEST(CliDe, ContrastsAppearInDeTable) {
 TEST(CliDe, ErrorsNameTheProblem) {
   const fs::path dir = work_dir("de_errors");
   {
-    const CliRun r = run_cli("de '" + (dir / "no_such.h5ad").string() + "' " + kModel + " --out '" +
-                              (dir / "o1").string() + "'",
+    const CliRun r = run_cli("de " + q(dir / "no_such.h5ad") + " " + kModel + " --out " +
+                              q(dir / "o1"),
                           dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("no_such.h5ad"), std::string::npos) << r.err;
   }
   {
-    const CliRun r = run_cli("de '" + data_path("s1.h5ad") +
-                              "' --fixed '~ 0 + log(libsize) + nosuchcol' --random '~ 0 + sam' --quiet --out '" +
-                              (dir / "o2").string() + "'",
+    const CliRun r = run_cli("de " + q(data_path("s1.h5ad")) +
+                              " --fixed '~ 0 + log(libsize) + nosuchcol' --random '~ 0 + sam' --quiet --out " +
+                              q(dir / "o2"),
                           dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("nosuchcol"), std::string::npos) << r.err;
   }
   {
     std::ofstream(dir / "a_file") << "x";
-    const CliRun r = run_cli("de '" + data_path("s1.h5ad") + "' " + kModel + " --out '" + (dir / "a_file" / "sub").string() +
-                              "'",
+    const CliRun r = run_cli("de " + q(data_path("s1.h5ad")) + " " + kModel + " --out " + q(dir / "a_file" / "sub"),
                           dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("output directory"), std::string::npos) << r.err;
@@ -143,8 +143,8 @@ TEST(CliDe, ErrorsNameTheProblem) {
   {
     // Metadata that lacks the matrix's cells: say how many.
     std::ofstream(dir / "meta.csv") << "cell,sam\nnobody,A1\n";
-    const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --metadata '" + (dir / "meta.csv").string() +
-                              "' --out '" + (dir / "o3").string() + "'",
+    const CliRun r = run_cli("de " + q(data_path("s1_10x")) + " " + kModel + " --metadata " + q(dir / "meta.csv") +
+                              " --out " + q(dir / "o3"),
                           dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("have no row"), std::string::npos) << r.err;
@@ -153,7 +153,7 @@ TEST(CliDe, ErrorsNameTheProblem) {
     // A truncated .h5ad: the first half of s1.h5ad's bytes.
     const std::string whole = slurp(data_path("s1.h5ad"));
     std::ofstream(dir / "cut.h5ad", std::ios::binary) << whole.substr(0, whole.size() / 2);
-    const CliRun r = run_cli("de '" + (dir / "cut.h5ad").string() + "' " + kModel + " --out '" + (dir / "o4").string() + "'",
+    const CliRun r = run_cli("de " + q(dir / "cut.h5ad") + " " + kModel + " --out " + q(dir / "o4"),
                              dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("cut.h5ad"), std::string::npos) << r.err;
@@ -165,8 +165,8 @@ TEST(CliDe, ErrorsNameTheProblem) {
     const std::string meta = slurp(data_path("s1_metadata.csv"));
     const auto second_line_end = meta.find('\n', meta.find('\n') + 1);
     std::ofstream(dir / "dup.csv") << meta << meta.substr(meta.find('\n') + 1, second_line_end - meta.find('\n'));
-    const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --metadata '" + (dir / "dup.csv").string() +
-                                 "' --out '" + (dir / "o5").string() + "'",
+    const CliRun r = run_cli("de " + q(data_path("s1_10x")) + " " + kModel + " --metadata " + q(dir / "dup.csv") +
+                                 " --out " + q(dir / "o5"),
                              dir);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("Cell1"), std::string::npos) << r.err;
@@ -178,27 +178,27 @@ TEST(CliSimulate, H5adThenDe) {
   const fs::path dir = work_dir("simulate");
   const fs::path h5ad = dir / "sim.h5ad";
   const CliRun s = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
-                        "--nonzero-fraction 0.5 --quiet --out '" + h5ad.string() + "'",
+                        "--nonzero-fraction 0.5 --quiet --out " + q(h5ad),
                         dir);
   ASSERT_EQ(s.status, 0) << s.err;
   ASSERT_TRUE(fs::exists(h5ad));
   const Tsv truth = read_tsv(dir / "truth.tsv");
   EXPECT_EQ(truth.header, (std::vector<std::string>{"gene", "cluster", "treatment", "beta"}));
   EXPECT_EQ(truth.rows.size(), 4u);
-  const CliRun d = run_cli("de '" + h5ad.string() + "' --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' "
-                        "--quiet --out '" + (dir / "de").string() + "'",
+  const CliRun d = run_cli("de " + q(h5ad) + " --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' "
+                        "--quiet --out " + q(dir / "de"),
                         dir);
   ASSERT_EQ(d.status, 0) << d.err;
   EXPECT_EQ(read_tsv(dir / "de" / "genes.tsv").rows.size(), 20u);
 
   // A 10x directory with metadata.csv gives the same data.
   const CliRun t = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
-                        "--nonzero-fraction 0.5 --quiet --out '" + (dir / "tenx").string() + "'",
+                        "--nonzero-fraction 0.5 --quiet --out " + q(dir / "tenx"),
                         dir);
   ASSERT_EQ(t.status, 0) << t.err;
-  const CliRun d2 = run_cli("de '" + (dir / "tenx").string() + "' --metadata '" + (dir / "tenx" / "metadata.csv").string() +
-                         "' --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet --out '" +
-                         (dir / "de2").string() + "'",
+  const CliRun d2 = run_cli("de " + q(dir / "tenx") + " --metadata " + q(dir / "tenx" / "metadata.csv") +
+                         " --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet --out " +
+                         q(dir / "de2"),
                          dir);
   ASSERT_EQ(d2.status, 0) << d2.err;
   EXPECT_EQ(slurp(dir / "de2" / "coef.tsv"), slurp(dir / "de" / "coef.tsv"));
@@ -221,14 +221,14 @@ TEST(CliDe, LibsizeComputedWhenMetadataLacksIt) {
       out << f[0] << "," << f[1] << "," << f[2] << "," << f[3] << "\n";
     }
   }
-  const CliRun r = run_cli("de '" + data_path("s1_10x") + "' " + kModel + " --categorical cls --metadata '" +
-                            (dir / "meta.csv").string() + "' --out '" + (dir / "out").string() + "'",
+  const CliRun r = run_cli("de " + q(data_path("s1_10x")) + " " + kModel + " --categorical cls --metadata " +
+                            q(dir / "meta.csv") + " --out " + q(dir / "out"),
                         dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_tsv(dir / "out" / "genes.tsv").rows.size(), 60u);
-  const CliRun n = run_cli("de '" + data_path("s1_10x") +
-                               "' --fixed '~ 0 + log(nfeatures) + cls' --random '~ 0 + sam' --quiet --categorical cls "
-                               "--metadata '" + (dir / "meta.csv").string() + "' --out '" + (dir / "nf").string() + "'",
+  const CliRun n = run_cli("de " + q(data_path("s1_10x")) +
+                               " --fixed '~ 0 + log(nfeatures) + cls' --random '~ 0 + sam' --quiet --categorical cls "
+                               "--metadata " + q(dir / "meta.csv") + " --out " + q(dir / "nf"),
                            dir);
   ASSERT_EQ(n.status, 0) << n.err;
   EXPECT_EQ(read_tsv(dir / "nf" / "coef.tsv").header[1], "log(nfeatures)");

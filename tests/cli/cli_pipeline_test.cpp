@@ -12,13 +12,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::data_path;
+using testing::q;
 using testing::read_tsv;
 using testing::run_cli;
 using testing::slurp;
 using testing::to_double;
 using testing::work_dir;
-
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
 const std::string kFixed = "--fixed '~ 0 + log(libsize) + cls + cls:trt'";
 const std::string kFit = " --max-iter 100 --epsilon 1e-8 --quiet";

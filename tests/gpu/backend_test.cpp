@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "lmm/batched_spectral.hpp"
+#include "support/expect.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
@@ -16,37 +17,10 @@
 namespace flashmm {
 namespace {
 
-using testing::near_relative;
+using testing::expect_error;
+using testing::expect_fits_near;
 
-const SummaryStats& s1_sam() {
-  static const SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam"));
-  return stats;
-}
-
-void expect_fit_near(const LmmFit& a, const LmmFit& b, double tol) {
-  ASSERT_EQ(a.n_genes(), b.n_genes());
-  ASSERT_EQ(a.n_fixed(), b.n_fixed());
-  EXPECT_EQ(a.warnings, b.warnings);
-  for (Index g = 0; g < a.n_genes(); ++g) {
-    const auto gs = static_cast<std::size_t>(g);
-    EXPECT_EQ(a.niter[gs], b.niter[gs]) << a.gene_names[gs];
-    EXPECT_EQ(a.status[gs], b.status[gs]) << a.gene_names[gs];
-    auto close = [&](const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* what) {
-      for (Index i = 0; i < x.rows(); ++i)
-        EXPECT_TRUE(near_relative(x(i, g), y(i, g), tol))
-            << what << "(" << i << ") of " << a.gene_names[gs] << ": " << x(i, g) << " vs " << y(i, g);
-    };
-    close(a.coef, b.coef, "coef");
-    close(a.se, b.se, "se");
-    close(a.p, b.p, "p");
-    close(a.theta, b.theta, "theta");
-    close(a.se_theta, b.se_theta, "se_theta");
-    close(a.dlogL, b.dlogL, "dlogL");
-    close(a.fim_theta, b.fim_theta, "fim_theta");
-    close(a.blup, b.blup, "blup");
-    EXPECT_TRUE(near_relative(a.logLik(g), b.logLik(g), tol)) << "logLik of " << a.gene_names[gs];
-  }
-}
+const SummaryStats& s1_sam() { return testing::s1_main_stats("sam"); }
 
 TEST(Backend, DeviceNames) {
   EXPECT_EQ(parse_device("auto"), Device::automatic);
@@ -54,12 +28,7 @@ TEST(Backend, DeviceNames) {
   EXPECT_EQ(parse_device("gpu"), Device::gpu);
   EXPECT_STREQ(to_string(Device::automatic), "auto");
   EXPECT_STREQ(to_string(Device::gpu), "gpu");
-  try {
-    parse_device("tpu");
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("auto, cpu or gpu"), std::string::npos) << e.what();
-  }
+  expect_error<InputError>([] { parse_device("tpu"); }, {"auto, cpu or gpu"});
 }
 
 TEST(Backend, GpuAvailabilityGivesAReason) {
@@ -73,12 +42,7 @@ TEST(Backend, GpuAvailabilityGivesAReason) {
   EXPECT_EQ(why, again);
   std::printf("gpu_available() = false: %s\n", why.c_str());
   EXPECT_FALSE(use_gpu(Device::automatic));
-  try {
-    use_gpu(Device::gpu);
-    FAIL() << "no error";
-  } catch (const DeviceError& e) {
-    EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
-  }
+  expect_error<DeviceError>([] { use_gpu(Device::gpu); }, {why});
 }
 
 TEST(Backend, GpuEntryPointsThrowWithoutDevice) {
@@ -100,7 +64,7 @@ TEST(Backend, AutomaticFallsBackToTheCpu) {
     const LmmFit a = fit_lmm(s1_sam(), cpu);
     const LmmFit b = fit_lmm(s1_sam(), automatic);
     if (gpu_available()) {
-      expect_fit_near(b, a, 1e-10);
+      expect_fits_near(b, a, 1e-10);
     } else {  // the very same CPU computation
       EXPECT_EQ(a.coef, b.coef);
       EXPECT_EQ(a.se, b.se);
@@ -122,7 +86,7 @@ TEST(Backend, BatchedSpectralFitEqualsCpuFit) {
         s1_sam(), opt, [](const detail::SpectralBatchInput& in, detail::SpectralBatchResult& out) {
           detail::score_spectral_batch_cpu(in, out, 0);
         });
-    expect_fit_near(batched, cpu, 1e-10);
+    expect_fits_near(batched, cpu, 1e-10);
   }
 }
 
@@ -141,11 +105,11 @@ TEST(Backend, BatchedSpectralFitHandlesAllZeroGenesAndStartValues) {
       });
   EXPECT_EQ(batched.status[3], GeneStatus::all_zero);
   EXPECT_TRUE(std::isnan(batched.coef(0, 3)));
-  expect_fit_near(batched, cpu, 1e-10);
+  expect_fits_near(batched, cpu, 1e-10);
 }
 
 TEST(Backend, BatchedSpectralFitNeedsOneComponent) {
-  const SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam+batch"));
+  const SummaryStats& stats = testing::s1_main_stats("sam+batch");
   EXPECT_THROW(detail::fit_spectral_batched(stats, {}, [](const auto&, auto&) {}), InputError);
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "resources.hpp"
+#include "support/expect.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -16,27 +17,20 @@
 namespace flashmm {
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DeviceError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::message_of;
 
 TEST(CudaErrors, MessagesNameTheCallAndTheStatus) {
-  const std::string m = message_of([] { FLASHMM_CUDA(cudaErrorInvalidValue); });
+  const std::string m = message_of<DeviceError>([] { FLASHMM_CUDA(cudaErrorInvalidValue); });
   EXPECT_NE(m.find("CUDA call cudaErrorInvalidValue failed"), std::string::npos) << m;
   EXPECT_NE(m.find("cudaErrorInvalidValue ("), std::string::npos) << m;
-  EXPECT_NE(message_of([] { FLASHMM_CUDA(CUBLAS_STATUS_NOT_INITIALIZED); }).find("CUBLAS_STATUS_NOT_INITIALIZED"),
+  EXPECT_NE(message_of<DeviceError>([] { FLASHMM_CUDA(CUBLAS_STATUS_NOT_INITIALIZED); }).find("CUBLAS_STATUS_NOT_INITIALIZED"),
             std::string::npos);
-  EXPECT_NE(message_of([] { FLASHMM_CUDA(CUSPARSE_STATUS_INVALID_VALUE); }).find("CUSPARSE_STATUS_INVALID_VALUE"),
+  EXPECT_NE(message_of<DeviceError>([] { FLASHMM_CUDA(CUSPARSE_STATUS_INVALID_VALUE); }).find("CUSPARSE_STATUS_INVALID_VALUE"),
             std::string::npos);
-  EXPECT_NE(message_of([] { FLASHMM_CUDA(CUSOLVER_STATUS_ALLOC_FAILED); }).find("CUSOLVER_STATUS_ALLOC_FAILED"),
+  EXPECT_NE(message_of<DeviceError>([] { FLASHMM_CUDA(CUSOLVER_STATUS_ALLOC_FAILED); }).find("CUSOLVER_STATUS_ALLOC_FAILED"),
             std::string::npos);
-  EXPECT_EQ(message_of([] { FLASHMM_CUDA(cudaSuccess); }), "");
-  EXPECT_EQ(message_of([] { FLASHMM_CUDA(CUBLAS_STATUS_SUCCESS); }), "");
+  EXPECT_EQ(message_of<DeviceError>([] { FLASHMM_CUDA(cudaSuccess); }), "");
+  EXPECT_EQ(message_of<DeviceError>([] { FLASHMM_CUDA(CUBLAS_STATUS_SUCCESS); }), "");
 }
 
 TEST(CudaErrors, OutOfMemorySaysHowMuch) {
@@ -60,9 +54,9 @@ TEST(CudaErrors, CarverCountsThenCarvesAligned) {
 
 TEST(CudaErrors, WithoutADeviceAllocationsFailWithTheCall) {
   if (gpu_available()) GTEST_SKIP() << "a CUDA device is usable here";
-  const std::string m = message_of([] { cuda::DeviceBuffer buffer(1024, "a test buffer"); });
+  const std::string m = message_of<DeviceError>([] { cuda::DeviceBuffer buffer(1024, "a test buffer"); });
   EXPECT_NE(m.find("cudaMalloc"), std::string::npos) << m;
-  const std::string r = message_of([] { cuda::Resources res(0, 2); });
+  const std::string r = message_of<DeviceError>([] { cuda::Resources res(0, 2); });
   EXPECT_NE(r.find("CUDA call cudaSetDevice"), std::string::npos) << r;
 }
 

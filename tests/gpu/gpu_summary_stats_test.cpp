@@ -8,39 +8,21 @@
 #include <gtest/gtest.h>
 
 #include "gpu/require_gpu.hpp"
+#include "support/expect.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
 #include <cmath>
+#include <string>
+#include <type_traits>
 
 namespace flashmm {
 namespace {
 
-using testing::near_relative;
-
-
-// s1 counts as cells x genes CSR of type T (counts are integers, exact in every type).
+using testing::expect_matrix_near;
+using testing::s1_csr;
 template <class T>
-struct Csr {
-  std::vector<std::int64_t> indptr{0};
-  std::vector<std::int32_t> indices;
-  std::vector<T> values;
-};
-
-template <class T>
-Csr<T> s1_csr() {
-  const Eigen::MatrixXd& y = testing::s1().counts;
-  Csr<T> c;
-  for (Index i = 0; i < y.rows(); ++i) {
-    for (Index g = 0; g < y.cols(); ++g)
-      if (y(i, g) != 0) {
-        c.indices.push_back(static_cast<std::int32_t>(g));
-        c.values.push_back(static_cast<T>(y(i, g)));
-      }
-    c.indptr.push_back(static_cast<std::int64_t>(c.values.size()));
-  }
-  return c;
-}
+using Csr = testing::Compressed<T>;
 
 // Adds cells [c0, c1) of the CSR matrix and of the design to acc.
 template <class Acc, class T>
@@ -57,53 +39,44 @@ SummaryStats accumulate(Acc acc, const testing::S1Design& d, const Csr<T>& y, In
   return acc.release();
 }
 
-void expect_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what) {
-  ASSERT_EQ(a.rows(), b.rows()) << what;
-  ASSERT_EQ(a.cols(), b.cols()) << what;
-  for (Index i = 0; i < a.rows(); ++i)
-    for (Index j = 0; j < a.cols(); ++j)
-      ASSERT_TRUE(near_relative(a(i, j), b(i, j), tol)) << what << "(" << i << "," << j << "): " << a(i, j) << " vs " << b(i, j);
-}
-
 void expect_stats_near(const SummaryStats& gpu, const SummaryStats& cpu, double tol) {
   EXPECT_EQ(gpu.n, cpu.n);
   EXPECT_EQ(gpu.XX, cpu.XX);  // the design part is the CPU's own code
   EXPECT_EQ(gpu.ZX, cpu.ZX);
   EXPECT_EQ(gpu.ZZ, cpu.ZZ);
-  expect_near(gpu.XY, cpu.XY, tol, "XY");
-  expect_near(gpu.ZY, cpu.ZY, tol, "ZY");
-  expect_near(gpu.Ynorm, cpu.Ynorm, tol, "Ynorm");
+  expect_matrix_near(gpu.XY, cpu.XY, tol, "XY");
+  expect_matrix_near(gpu.ZY, cpu.ZY, tol, "ZY");
+  expect_matrix_near(gpu.Ynorm, cpu.Ynorm, tol, "Ynorm");
   EXPECT_EQ(gpu.gene_names, cpu.gene_names);
   EXPECT_EQ(gpu.fixed_names, cpu.fixed_names);
 }
 
+// Equals the CPU for double, float, int32 and int64 values (GpuSummaryStatsEqualsCpu/float...).
 template <class T>
-void check_type(const char* type_name) {
+class GpuSummaryStatsEqualsCpu : public ::testing::Test {};
+struct ValueTypeNames {
+  template <class T>
+  static std::string GetName(int) {
+    if (std::is_same_v<T, double>) return "double";
+    if (std::is_same_v<T, float>) return "float";
+    if (std::is_same_v<T, std::int32_t>) return "int32";
+    return "int64";
+  }
+};
+using ValueTypes = ::testing::Types<double, float, std::int32_t, std::int64_t>;
+TYPED_TEST_SUITE(GpuSummaryStatsEqualsCpu, ValueTypes, ValueTypeNames);
+
+TYPED_TEST(GpuSummaryStatsEqualsCpu, ForValuesOfType) {
+  FLASHMM_REQUIRE_GPU();
+  using T = TypeParam;
   const testing::S1Design d = testing::s1_design("main", "sam");
   const Csr<T> y = s1_csr<T>();
   for (Index chunk : {Index{4000}, Index{2000}, Index{1500}, Index{97}, Index{1}}) {
-    SCOPED_TRACE(std::string(type_name) + ", chunk " + std::to_string(chunk));
+    SCOPED_TRACE(ValueTypeNames::GetName<T>(0) + ", chunk " + std::to_string(chunk));
     const SummaryStats cpu = accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, chunk);
     const SummaryStats gpu = accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, chunk);
     expect_stats_near(gpu, cpu, 1e-12);
   }
-}
-
-TEST(GpuSummaryStats, EqualsCpuForDoubleValues) {
-  FLASHMM_REQUIRE_GPU();
-  check_type<double>("double");
-}
-TEST(GpuSummaryStats, EqualsCpuForFloatValues) {
-  FLASHMM_REQUIRE_GPU();
-  check_type<float>("float");
-}
-TEST(GpuSummaryStats, EqualsCpuForInt32Values) {
-  FLASHMM_REQUIRE_GPU();
-  check_type<std::int32_t>("int32");
-}
-TEST(GpuSummaryStats, EqualsCpuForInt64Values) {
-  FLASHMM_REQUIRE_GPU();
-  check_type<std::int64_t>("int64");
 }
 
 TEST(GpuSummaryStats, TwoComponentsAndNoTransform) {
@@ -148,17 +121,10 @@ TEST(GpuSummaryStats, BadValuesGiveTheCpuMessage) {
   const testing::S1Design d = testing::s1_design("main", "sam");
   Csr<double> y = s1_csr<double>();
   y.values[12345] = -1;
-  std::string cpu_message, gpu_message;
-  try {
-    accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500);
-  } catch (const InputError& e) {
-    cpu_message = e.what();
-  }
-  try {
-    accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500);
-  } catch (const InputError& e) {
-    gpu_message = e.what();
-  }
+  const std::string cpu_message = testing::message_of<InputError>(
+      [&] { accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500); });
+  const std::string gpu_message = testing::message_of<InputError>(
+      [&] { accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500); });
   EXPECT_FALSE(cpu_message.empty());
   EXPECT_EQ(gpu_message, cpu_message);
 }

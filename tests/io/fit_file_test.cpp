@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fixture.hpp"
 #include "support/s1.hpp"
 
 #include <filesystem>
@@ -19,7 +20,7 @@ bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 }
 
 TEST(FitFile, RoundTripIsExact) {
-  SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam+batch"));
+  SummaryStats stats = testing::s1_main_stats("sam+batch");
   stats.XY.col(3).setZero();  // one all-zero gene, NA throughout
   stats.ZY.col(3).setZero();
   stats.Ynorm(3) = 0;
@@ -27,8 +28,7 @@ TEST(FitFile, RoundTripIsExact) {
   opt.max_iter = 100;
   opt.epsilon = 1e-8;
   const LmmFit fit = fit_lmm(stats, opt);
-  const auto dir = std::filesystem::path(FLASHMM_BINARY_DIR) / "test-scratch" / "fit_file";
-  std::filesystem::create_directories(dir);
+  const auto dir = testing::work_dir("fit_file");
   const std::string path = (dir / "fit.h5").string();
   io::write_fit(path, fit, {{"fixed", "~ 0 + log(libsize) + cls + cls:trt"}, {"transform", "log2p1"}});
   io::FitProvenance prov;
@@ -52,17 +52,16 @@ TEST(FitFile, RoundTripIsExact) {
   EXPECT_EQ(r.random_names, fit.random_names);
   EXPECT_EQ(r.component_names, fit.component_names);
   EXPECT_EQ(r.gene_names, fit.gene_names);
-  EXPECT_THROW(io::read_fit(std::string(FLASHMM_TEST_DATA_DIR) + "/s1.h5ad"), IoError);
+  EXPECT_THROW(io::read_fit(testing::data_path("s1.h5ad")), IoError);
 }
 
 // Every status a fit can end with reads back, those of the safeguarded optimizer included.
 TEST(FitFile, EveryGeneStatusRoundTrips) {
-  const SummaryStats stats = testing::s1_stats(testing::s1_design("main", "sam"));
+  const SummaryStats& stats = testing::s1_main_stats("sam");
   LmmFit fit = fit_lmm(stats);
   ASSERT_GE(fit.n_genes(), static_cast<Index>(std::size(kGeneStatuses)));
   for (std::size_t i = 0; i < std::size(kGeneStatuses); ++i) fit.status[i] = kGeneStatuses[i];
-  const auto dir = std::filesystem::path(FLASHMM_BINARY_DIR) / "test-scratch" / "fit_file_status";
-  std::filesystem::create_directories(dir);
+  const auto dir = testing::work_dir("fit_file_status");
   const std::string path = (dir / "fit.h5").string();
   io::write_fit(path, fit, {});
   EXPECT_EQ(io::read_fit(path).status, fit.status);

@@ -20,6 +20,21 @@ void write_frame(hid_t file, const char* name, const std::vector<std::string>& i
   h5::write_strings(g, "_index", index);
 }
 
+// The obs and var frames of an h5ad holding ref.
+void write_obs_var(hid_t file, const WholeMatrix& ref) {
+  write_frame(file, "obs", ref.cells);
+  write_frame(file, "var", ref.genes);
+}
+
+// The file at path reads as ref, in chunks of 1, 7, 1000 and 100000 cells.
+void expect_reads_as(const std::string& path, const WholeMatrix& ref) {
+  auto r = io::open_matrix(path);
+  for (Index chunk : {Index{1}, Index{7}, Index{1000}, Index{100000}}) {
+    r->rewind();
+    EXPECT_EQ(gather(*r, chunk), ref) << "chunk " << chunk;
+  }
+}
+
 // Gene-major copy of a cells x genes CSR matrix: indptr over genes, cell indices ascending.
 struct Csc {
   std::vector<std::int64_t> indptr;
@@ -57,14 +72,9 @@ TEST(H5Layouts, CscH5adReadsLikeCsr) {
     h5::write_vector(x, "data", csc.values);
     h5::write_vector(x, "indices", csc.indices);
     h5::write_vector(x, "indptr", csc.indptr);
-    write_frame(f, "obs", ref.cells);
-    write_frame(f, "var", ref.genes);
+    write_obs_var(f, ref);
   }
-  auto r = io::open_matrix(path);
-  for (Index chunk : {Index{1}, Index{7}, Index{1000}, Index{100000}}) {
-    r->rewind();
-    EXPECT_EQ(gather(*r, chunk), ref) << "chunk " << chunk;
-  }
+  expect_reads_as(path, ref);
 }
 
 TEST(H5Layouts, DenseH5adReadsLikeCsr) {
@@ -81,14 +91,9 @@ TEST(H5Layouts, DenseH5adReadsLikeCsr) {
     h5::Handle space(H5Screate_simple(2, d, nullptr), H5Sclose);
     h5::Handle x(H5Dcreate2(f, "X", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
     ASSERT_GE(H5Dwrite(x, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dense.data()), 0);
-    write_frame(f, "obs", ref.cells);
-    write_frame(f, "var", ref.genes);
+    write_obs_var(f, ref);
   }
-  auto r = io::open_matrix(path);
-  for (Index chunk : {Index{1}, Index{7}, Index{1000}, Index{100000}}) {
-    r->rewind();
-    EXPECT_EQ(gather(*r, chunk), ref) << "chunk " << chunk;
-  }
+  expect_reads_as(path, ref);
 }
 
 TEST(H5Layouts, TenxH5ReadsLikeCsr) {
@@ -123,10 +128,7 @@ TEST(H5Layouts, TenxH5ReadsLikeCsr) {
     fixed(feat, "name", ref.genes);
     fixed(feat, "feature_type", std::vector<std::string>(ref.genes.size(), "Gene Expression"));
   }
-  auto r = io::open_matrix(path);
-  EXPECT_EQ(gather(*r, 7), ref);
-  r->rewind();
-  EXPECT_EQ(gather(*r, 100000), ref);
+  expect_reads_as(path, ref);
   io::ReaderOptions o;
   o.gene_column = "id";
   EXPECT_EQ(io::open_matrix(path, o)->gene_names().front(), "ENSG_Gene1");

@@ -4,7 +4,7 @@
 #include <flashmm/io/matrix_reader.hpp>
 
 #include <gtest/gtest.h>
-#include <zlib.h>
+#include <zlib.h>  // reader_errors_test writes .gz files with it
 #include <unistd.h>
 
 #include <cstdio>
@@ -49,8 +49,8 @@ inline WholeMatrix gather(io::MatrixReader& r, Index max_cells) {
   return m;
 }
 
-/// The s1 counts parsed straight from s1_counts.mtx.gz (genes x cells, sorted by cell then gene)
-/// with the names from s1_genes.txt / s1_cells.txt, without the library's code.
+/// The s1 counts as the tests' own loader (support/s1.hpp) parses them from s1_counts.mtx.gz,
+/// s1_genes.txt and s1_cells.txt, without the library's code: cells x genes CSR.
 WholeMatrix reference_s1();
 
 /// A fresh empty directory under the system's temporary directory, removed by the destructor.

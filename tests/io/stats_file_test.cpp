@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
+#include "support/fixture.hpp"
 #include "support/s1.hpp"
 
 #include <filesystem>
@@ -12,17 +14,11 @@
 namespace flashmm {
 namespace {
 
-std::string scratch(const std::string& name) {
-  const auto dir = std::filesystem::path(FLASHMM_BINARY_DIR) / "test-scratch" / "stats_file";
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
+using testing::expect_error;
 
 TEST(StatsFile, RoundTripIsExact) {
-  const SummaryStats s = testing::s1_stats(testing::s1_design("main", "sam+batch"));
-  const auto dir = std::filesystem::path(scratch("roundtrip"));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const SummaryStats& s = testing::s1_main_stats("sam+batch");
+  const auto dir = testing::work_dir("stats_file_roundtrip");
   const std::string path = (dir / "s1.h5").string();
   io::write_summary_stats(path, s, {"log2p1", "~ 0 + log(libsize) + cls + cls:trt", {"~ 0 + sam", "~ 0 + batch"}});
   io::StatsProvenance prov;
@@ -48,29 +44,16 @@ TEST(StatsFile, RoundTripIsExact) {
 }
 
 TEST(StatsFile, BadFilesNameThePath) {
-  const std::string junk = scratch("junk.h5");
+  const auto dir = testing::work_dir("stats_file_bad");
+  const std::string junk = (dir / "junk.h5").string();
   {
     std::ofstream out(junk);
     out << "not hdf5 at all";
   }
-  try {
-    io::read_summary_stats(junk);
-    FAIL();
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find(junk), std::string::npos) << e.what();
-  }
-  try {
-    io::read_summary_stats(scratch("missing.h5"));
-    FAIL();
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos) << e.what();
-  }
-  try {
-    io::read_summary_stats(std::string(FLASHMM_TEST_DATA_DIR) + "/s1.h5ad");
-    FAIL();
-  } catch (const IoError& e) {
-    EXPECT_NE(std::string(e.what()).find("not a flashmm summary-statistics file"), std::string::npos) << e.what();
-  }
+  expect_error<IoError>([&] { io::read_summary_stats(junk); }, {junk});
+  expect_error<IoError>([&] { io::read_summary_stats((dir / "missing.h5").string()); }, {"no such file"});
+  expect_error<IoError>([] { io::read_summary_stats(testing::data_path("s1.h5ad")); },
+                        {"not a flashmm summary-statistics file"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lmm/general_objective.hpp"
+#include "support/expect.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
@@ -21,12 +22,6 @@ namespace {
 
 using testing::near_relative;
 
-const SummaryStats& stats_of(const std::string& random) {
-  static const SummaryStats one = testing::s1_stats(testing::s1_design("main", "sam"));
-  static const SummaryStats two = testing::s1_stats(testing::s1_design("main", "sam+batch"));
-  return random == "sam" ? one : two;
-}
-
 LmmFit fit_of(const std::string& random, Method method, bool robust, bool nonnegative = false, int threads = 0) {
   LmmOptions opt;
   opt.method = method;
@@ -35,7 +30,7 @@ LmmFit fit_of(const std::string& random, Method method, bool robust, bool nonneg
   opt.robust = robust;
   opt.nonnegative = nonnegative;
   opt.threads = threads;
-  return fit_lmm(stats_of(random), opt);
+  return fit_lmm(testing::s1_main_stats(random), opt);
 }
 
 struct Case {
@@ -59,7 +54,7 @@ TEST_P(RobustFit, ConvergesEveryGeneAndAgreesWithPlainScoring) {
   const LmmFit nonnegative = fit_of(random, method, true, true);
   LmmOptions opt;
   opt.method = method;
-  const detail::Prepared pre = detail::prepare(stats_of(random), opt);
+  const detail::Prepared pre = detail::prepare(testing::s1_main_stats(random), opt);
   const detail::GeneralObjective objective(pre);
   int plain_failed = 0;
   for (Index g = 0; g < robust.n_genes(); ++g) {
@@ -108,7 +103,7 @@ TEST(RobustFitTwoComponents, LikelihoodClimbsTowardTheEdgeWherePlainScoringFails
     const LmmFit robust = fit_of(random, method, true);
     LmmOptions opt;
     opt.method = method;
-    const detail::Prepared pre = detail::prepare(stats_of(random), opt);
+    const detail::Prepared pre = detail::prepare(testing::s1_main_stats(random), opt);
     const detail::GeneralObjective objective(pre);
     for (Index g = 0; g < robust.n_genes(); ++g) {
       if (plain.converged(g)) continue;
@@ -211,9 +206,9 @@ TEST(RobustFitOptions, IdenticalForAnyThreadCountAndSatterthwaiteOnEveryConverge
   opt.nonnegative = true;
   opt.df = DfMethod::satterthwaite;
   opt.threads = 1;
-  const LmmFit one = fit_lmm(stats_of("sam+batch"), opt);
+  const LmmFit one = fit_lmm(testing::s1_main_stats("sam+batch"), opt);
   opt.threads = 3;
-  const LmmFit many = fit_lmm(stats_of("sam+batch"), opt);
+  const LmmFit many = fit_lmm(testing::s1_main_stats("sam+batch"), opt);
   EXPECT_EQ(one.theta, many.theta);
   EXPECT_EQ(one.coef, many.coef);
   EXPECT_EQ(one.niter, many.niter);
@@ -225,12 +220,7 @@ TEST(RobustFitOptions, NegativeTheta0WithNonnegativeIsAnError) {
   LmmOptions opt;
   opt.nonnegative = true;
   opt.theta0 = {-0.1, 1.0};
-  try {
-    fit_lmm(stats_of("sam"), opt);
-    FAIL() << "expected an error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("nonnegative"), std::string::npos) << e.what();
-  }
+  testing::expect_error<InputError>([&] { fit_lmm(testing::s1_main_stats("sam"), opt); }, {"nonnegative"});
 }
 
 INSTANTIATE_TEST_SUITE_P(S1, RobustFit,

@@ -25,12 +25,6 @@ namespace {
 
 using testing::near_relative;
 
-const SummaryStats& stats_of(const std::string& random) {
-  static const SummaryStats one = testing::s1_stats(testing::s1_design("main", "sam"));
-  static const SummaryStats two = testing::s1_stats(testing::s1_design("main", "sam+batch"));
-  return random == "sam" ? one : two;
-}
-
 LmmFit fit_of(const std::string& random, Method method, DfMethod df = DfMethod::residual, int threads = 0) {
   LmmOptions opt;
   opt.method = method;
@@ -38,7 +32,7 @@ LmmFit fit_of(const std::string& random, Method method, DfMethod df = DfMethod::
   opt.epsilon = 1e-8;
   opt.df = df;
   opt.threads = threads;
-  return fit_lmm(stats_of(random), opt);
+  return fit_lmm(testing::s1_main_stats(random), opt);
 }
 
 // Section 7 literally, at any theta: W = XX - ZX' Mb ZX, Mb = (I + D ZZ)^-1 D, and
@@ -125,7 +119,7 @@ TEST(Satterthwaite, ObservedInformationEqualsCentralDifferences) {
   for (const char* random : {"sam", "sam+batch"})
     for (Method method : {Method::reml, Method::ml}) {
       SCOPED_TRACE(std::string(random) + " " + to_string(method));
-      const SummaryStats& st = stats_of(random);
+      const SummaryStats& st = testing::s1_main_stats(random);
       const LmmFit fit = fit_of(random, method);
       LmmOptions opt;
       opt.method = method;
@@ -161,7 +155,7 @@ TEST(Satterthwaite, LogLikAtTheEstimateIsTheFitsLogLik) {
       const LmmFit fit = fit_of(random, method);
       LmmOptions opt;
       opt.method = method;
-      const detail::Prepared pre = detail::prepare(stats_of(random), opt);
+      const detail::Prepared pre = detail::prepare(testing::s1_main_stats(random), opt);
       const detail::GeneralObjective objective(pre);
       for (Index g = 0; g < fit.n_genes(); ++g)
         if (fit.converged(g))
@@ -174,7 +168,7 @@ TEST(Satterthwaite, EqualsCentralDifferencesOfSection7) {
   for (const char* random : {"sam", "sam+batch"})
     for (Method method : {Method::reml, Method::ml}) {
       SCOPED_TRACE(std::string(random) + " " + to_string(method));
-      const SummaryStats& st = stats_of(random);
+      const SummaryStats& st = testing::s1_main_stats(random);
       const LmmFit fit = fit_of(random, method);
       Eigen::MatrixXd L = Eigen::MatrixXd::Identity(st.p(), st.p() + 1);
       L.col(st.p()).setConstant(0.25);  // a contrast mixing all coefficients
@@ -194,7 +188,7 @@ TEST(Satterthwaite, EqualsCentralDifferencesOfSection7) {
 // lmerTest 3.1-3 on lme4's fit of the same model (its estimates differ from ours by ~1e-5). The
 // issue asks for 1% relative on df and p; the analytic derivatives reach ~3e-6, so 1e-4 is asserted.
 TEST(Satterthwaite, MatchesLmerTestOnS1) {
-  const SummaryStats& st = stats_of("sam");
+  const SummaryStats& st = testing::s1_main_stats("sam");
   const LmmFit fit = fit_of("sam", Method::reml, DfMethod::satterthwaite);
   const auto ref_df = testing::read_named_matrix(testing::data_path("s1_lmerTest_df.csv"));
   const auto ref_p = testing::read_named_matrix(testing::data_path("s1_lmerTest_p.csv"));
@@ -224,7 +218,7 @@ TEST(Satterthwaite, MatchesLmerTestOnS1) {
 }
 
 TEST(Satterthwaite, SpectralFormEqualsGeneralForm) {
-  const SummaryStats& st = stats_of("sam");
+  const SummaryStats& st = testing::s1_main_stats("sam");
   for (Method method : {Method::reml, Method::ml}) {
     const LmmFit fit = fit_of("sam", method);
     LmmOptions opt;
@@ -246,7 +240,7 @@ TEST(Satterthwaite, SpectralFormEqualsGeneralForm) {
 TEST(Satterthwaite, IdenticalForAnyThreadCount) {
   for (const char* random : {"sam", "sam+batch"}) {
     const LmmFit fit = fit_of(random, Method::reml);
-    const SummaryStats& st = stats_of(random);
+    const SummaryStats& st = testing::s1_main_stats(random);
     const Eigen::MatrixXd L = Eigen::MatrixXd::Identity(st.p(), st.p());
     const Eigen::MatrixXd one = satterthwaite_df(st, fit, L, 1), many = satterthwaite_df(st, fit, L, 3);
     for (Index g = 0; g < fit.n_genes(); ++g)
@@ -257,7 +251,7 @@ TEST(Satterthwaite, IdenticalForAnyThreadCount) {
 
 TEST(Satterthwaite, NonConvergedGenesAreNa) {
   // Two components: FLASHMM's plain scoring fails on Gene6 and Gene57.
-  const SummaryStats& st = stats_of("sam+batch");
+  const SummaryStats& st = testing::s1_main_stats("sam+batch");
   const LmmFit fit = fit_of("sam+batch", Method::reml, DfMethod::satterthwaite);
   for (Index g = 0; g < fit.n_genes(); ++g) {
     if (fit.converged(g)) {
@@ -269,12 +263,12 @@ TEST(Satterthwaite, NonConvergedGenesAreNa) {
     }
   }
   EXPECT_FALSE(fit.converged(5));
-  EXPECT_THROW(satterthwaite_df(stats_of("sam"), fit, Eigen::MatrixXd::Identity(st.p(), st.p())), InputError);
+  EXPECT_THROW(satterthwaite_df(testing::s1_main_stats("sam"), fit, Eigen::MatrixXd::Identity(st.p(), st.p())), InputError);
   EXPECT_THROW(satterthwaite_df(st, fit, Eigen::MatrixXd::Identity(3, 3)), InputError);
 }
 
 TEST(Satterthwaite, DeTableUsesEachContrastsOwnDf) {
-  const SummaryStats& st = stats_of("sam");
+  const SummaryStats& st = testing::s1_main_stats("sam");
   const LmmFit fit = fit_of("sam", Method::reml, DfMethod::satterthwaite);
   const auto contrasts = parse_contrasts(std::vector<std::string>{"BvsA=(cls1:trtB+cls2:trtB+cls3:trtB+cls4:trtB)/4",
                                                                   "cls2:trtB", "log(libsize)"},

@@ -1,13 +1,15 @@
 #pragma once
 // Running the flashmm program in tests and reading its tab-separated outputs.
+#include "support/fixture.hpp"  // work_dir
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace flashmm::testing {
 
-/// A fresh, empty directory for one test's files, under the build directory.
-std::filesystem::path work_dir(const std::string& name);
+/// A path single-quoted for the shell command run_cli builds.
+inline std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
 struct CliRun {
   int status;       ///< std::system's status: 0 on success

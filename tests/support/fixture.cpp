@@ -9,6 +9,24 @@ namespace flashmm::testing {
 
 std::string data_path(const std::string& name) { return std::string(FLASHMM_TEST_DATA_DIR) + "/" + name; }
 
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::filesystem::path work_dir(const std::string& name) {
+  const std::filesystem::path d = std::filesystem::path(FLASHMM_BINARY_DIR) / "test_out" / name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
 namespace {
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;

@@ -2,6 +2,7 @@
 // Reading the reference fixtures (R's write.csv output: quoted strings, 17 significant digits).
 #include <Eigen/Dense>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,12 @@ namespace flashmm::testing {
 
 /// Path of a file in tests/data.
 std::string data_path(const std::string& name);
+
+/// The non-empty lines of a text file, a trailing '\r' removed; throws if it cannot be opened.
+std::vector<std::string> read_lines(const std::string& path);
+
+/// A fresh, empty directory for one test's files, under the build directory.
+std::filesystem::path work_dir(const std::string& name);
 
 /// A CSV table: header and rows of cells, quotes removed. "NA" stays the string "NA".
 struct CsvTable {

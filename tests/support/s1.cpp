@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -16,15 +15,6 @@
 namespace flashmm::testing {
 
 namespace {
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
 
 Eigen::MatrixXd read_mtx_gz(const std::string& path, std::size_t genes, std::size_t cells) {
   gzFile f = gzopen(path.c_str(), "rb");
@@ -153,6 +143,18 @@ SummaryStats s1_stats(const S1Design& design, int threads) {
   SummaryStatsAccumulator acc(s1_shape(design), Transform::log2p1, threads);
   acc.add(design.X, design.Z, s1().counts);
   return acc.release();
+}
+
+const SummaryStats& s1_main_stats(const std::string& random) {
+  if (random == "sam") {
+    static const SummaryStats one = s1_stats(s1_design("main", "sam"));
+    return one;
+  }
+  if (random == "sam+batch") {
+    static const SummaryStats two = s1_stats(s1_design("main", "sam+batch"));
+    return two;
+  }
+  throw std::invalid_argument("s1_main_stats: random is 'sam' or 'sam+batch', not '" + random + "'");
 }
 
 }  // namespace flashmm::testing

@@ -149,4 +149,49 @@ FLASHMM_HD SpectralFit spectral_fit(const double* w, long long w_stride, const d
   return out;
 }
 
+/// Gene g's fit in the batched layout of the CUDA kernel and of its CPU emulation (see
+/// kernels/spectral_fit_kernels.hpp): theta and dl 2 per gene, F 4 per gene (F00, F10, F01, F11),
+/// logdet, niter and finite 1 per gene.
+struct SpectralFitArrays {
+  double* theta;
+  double* dl;
+  double* F;
+  double* logdet;
+  int* niter;
+  unsigned char* finite;
+};
+
+/// Stores f as gene g of the arrays.
+FLASHMM_HD void store_spectral_fit(const SpectralFit& f, long long g, const SpectralFitArrays& out) {
+  out.theta[2 * g] = f.s[0];
+  out.theta[2 * g + 1] = f.s[1];
+  out.dl[2 * g] = f.score.dl[0];
+  out.dl[2 * g + 1] = f.score.dl[1];
+  out.F[4 * g] = f.score.F[0][0];
+  out.F[4 * g + 1] = f.score.F[1][0];
+  out.F[4 * g + 2] = f.score.F[0][1];
+  out.F[4 * g + 3] = f.score.F[1][1];
+  out.logdet[g] = f.score.logdet_m0;
+  out.niter[g] = f.niter;
+  out.finite[g] = f.finite ? 1 : 0;
+}
+
+/// Gene g as store_spectral_fit left it (s, score.dl, score.F, score.logdet_m0, niter, finite;
+/// the other fields zero).
+FLASHMM_HD SpectralFit load_spectral_fit(long long g, const SpectralFitArrays& in) {
+  SpectralFit f{};
+  f.s[0] = in.theta[2 * g];
+  f.s[1] = in.theta[2 * g + 1];
+  f.score.dl[0] = in.dl[2 * g];
+  f.score.dl[1] = in.dl[2 * g + 1];
+  f.score.F[0][0] = in.F[4 * g];
+  f.score.F[1][0] = in.F[4 * g + 1];
+  f.score.F[0][1] = in.F[4 * g + 2];
+  f.score.F[1][1] = in.F[4 * g + 3];
+  f.score.logdet_m0 = in.logdet[g];
+  f.niter = in.niter[g];
+  f.finite = in.finite[g] != 0;
+  return f;
+}
+
 }  // namespace flashmm::detail

@@ -1,0 +1,46 @@
+#include "support/expect.hpp"
+
+#include "support/fixture.hpp"
+
+#include <cmath>
+#include <utility>
+
+namespace flashmm::testing {
+
+void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what) {
+  ASSERT_EQ(a.rows(), b.rows()) << what;
+  ASSERT_EQ(a.cols(), b.cols()) << what;
+  for (Index i = 0; i < a.rows(); ++i)
+    for (Index j = 0; j < a.cols(); ++j)
+      EXPECT_TRUE(near_relative(a(i, j), b(i, j), tol)) << what << "(" << i << "," << j << "): " << a(i, j) << " vs " << b(i, j);
+}
+
+void expect_fits_near(const LmmFit& a, const LmmFit& b, double tol, double abs_floor, bool with_dlogL) {
+  ASSERT_EQ(a.n_genes(), b.n_genes());
+  ASSERT_EQ(a.n_fixed(), b.n_fixed());
+  EXPECT_EQ(a.warnings, b.warnings);
+  const std::pair<const char*, Eigen::MatrixXd LmmFit::*> outputs[] = {
+      {"coef", &LmmFit::coef},         {"se", &LmmFit::se},
+      {"t", &LmmFit::t},               {"p", &LmmFit::p},
+      {"df", &LmmFit::df},             {"cov", &LmmFit::cov},
+      {"theta", &LmmFit::theta},       {"se_theta", &LmmFit::se_theta},
+      {"dlogL", &LmmFit::dlogL},       {"fim_theta", &LmmFit::fim_theta},
+      {"fim_beta", &LmmFit::fim_beta}, {"blup", &LmmFit::blup}};
+  for (Index g = 0; g < a.n_genes(); ++g) {
+    const auto gs = static_cast<std::size_t>(g);
+    const std::string gene = gs < a.gene_names.size() ? a.gene_names[gs] : "gene " + std::to_string(g);
+    EXPECT_EQ(a.niter[gs], b.niter[gs]) << gene;
+    EXPECT_EQ(a.status[gs], b.status[gs]) << gene;
+    for (const auto& [what, member] : outputs) {
+      if (!with_dlogL && member == &LmmFit::dlogL) continue;
+      const Eigen::MatrixXd &x = a.*member, &y = b.*member;
+      ASSERT_EQ(x.rows(), y.rows()) << what;
+      for (Index i = 0; i < x.rows(); ++i)
+        EXPECT_TRUE(near_relative(x(i, g), y(i, g), tol) || std::abs(x(i, g) - y(i, g)) < abs_floor)
+            << what << "(" << i << ") of " << gene << ": " << x(i, g) << " vs " << y(i, g);
+    }
+    EXPECT_TRUE(near_relative(a.logLik(g), b.logLik(g), tol)) << "logLik of " << gene;
+  }
+}
+
+}  // namespace flashmm::testing

@@ -1,0 +1,48 @@
+#pragma once
+// Assertions shared by the tests: errors with their messages, matrices and whole fits compared.
+#include <flashmm/error.hpp>
+#include <flashmm/lmm.hpp>
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+
+#include <string>
+#include <vector>
+
+namespace flashmm::testing {
+
+/// The message of the E that f() throws, or "" when it throws nothing.
+template <class E = Error, class F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// f() must throw an E whose message contains every one of `parts`.
+template <class E = Error, class F>
+void expect_error(F&& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an error containing: " << (parts.empty() ? std::string() : parts.front());
+  } catch (const E& e) {
+    const std::string m = e.what();
+    for (const auto& part : parts) EXPECT_NE(m.find(part), std::string::npos) << "no '" << part << "' in: " << m;
+  }
+}
+
+/// Same shape, and every entry near_relative within tol.
+void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what);
+
+/// Two fits of the same statistics gene by gene: shapes, warnings, niter and status equal; every
+/// output (coef, se, t, p, df, cov, theta, se_theta, dlogL, fim_theta, fim_beta, blup) within tol
+/// relative or below abs_floor absolute; logLik within tol relative. with_dlogL = false leaves out
+/// the score at the estimate, which is ~0 at convergence and so only comparable between fits that
+/// run the same arithmetic (not the spectral against the general path).
+void expect_fits_near(const LmmFit& a, const LmmFit& b, double tol, double abs_floor = 0, bool with_dlogL = true);
+
+}  // namespace flashmm::testing
