@@ -29,7 +29,7 @@ std::unique_ptr<io::MatrixReader> open_tenx_h5(const std::string& path, const io
   for (const char* name : {"data", "indices", "indptr", "shape", "barcodes"})
     if (!h5::is_dataset(m, name))
       throw IoError(path + ": " + group + "/" + name + " is missing; the file is not a complete Cell Ranger .h5 file");
-  const bool use_ids = options.gene_column == "id" || options.gene_column == "gene_ids";
+  const bool use_ids = use_gene_ids(options);
   if (h5::is_group(m, "features")) {
     h5::Handle f = h5::open_dataset(m, use_ids ? "features/id" : "features/name");
     src.gene_names = h5::read_strings(f);
