@@ -49,4 +49,9 @@ std::unique_ptr<io::MatrixReader> make_gene_major_reader(H5MatrixSource source, 
 /// `dataset` is a 2-D n_cells x n_genes array.
 std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, h5::Handle dataset);
 
+/// The group of a Cell Ranger .h5 file holding the matrix: "matrix" (v3), or else the one group
+/// holding a barcodes dataset (v2 names it after the genome); "" when there is none, IoError when
+/// there are several genomes.
+std::string find_tenx_group(hid_t file);
+
 }  // namespace flashmm::detail

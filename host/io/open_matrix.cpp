@@ -1,7 +1,7 @@
 // Format detection for open_matrix(): by what the path is (directory), its extension, then
 // its content (HDF5 signature and groups).
 #include "io/gzip_lines.hpp"
-#include "io/hdf5_util.hpp"
+#include "io/h5_matrix_readers.hpp"
 #include "io/reader_base.hpp"
 
 #include <flashmm/error.hpp>
@@ -43,13 +43,8 @@ std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderO
     bool tenx = false, anndata = false;
     {
       detail::h5::Handle f = detail::h5::open_file(path);
-      tenx = detail::h5::is_group(f, "matrix");
       anndata = detail::h5::exists(f, "X") && detail::h5::is_group(f, "obs");
-      if (!tenx && !anndata) {
-        // Cell Ranger v2: one group per genome holding barcodes and gene_names.
-        for (const auto& s : detail::h5::member_names(f))
-          if (detail::h5::is_dataset(f, s + "/barcodes")) tenx = true;
-      }
+      tenx = detail::h5::is_group(f, "matrix") || (!anndata && !detail::find_tenx_group(f).empty());
     }
     if (tenx) return detail::open_tenx_h5(path, options);
     if (anndata) return detail::open_h5ad(path, options);
