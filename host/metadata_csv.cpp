@@ -2,6 +2,7 @@
 #include <flashmm/metadata_csv.hpp>
 
 #include "close_names.hpp"
+#include "io/path_util.hpp"
 #include "r_format.hpp"
 
 #include <algorithm>
@@ -35,16 +36,10 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  if (s.size() < suffix.size()) return false;
-  return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-}
-
 char pick_delimiter(const std::string& path, const std::string& text, char requested) {
   if (requested != '\0') return requested;
-  if (ends_with(path, ".csv")) return ',';
-  if (ends_with(path, ".tsv") || ends_with(path, ".txt")) return '\t';
+  if (detail::ends_with_nocase(path, ".csv")) return ',';
+  if (detail::ends_with_nocase(path, ".tsv") || detail::ends_with_nocase(path, ".txt")) return '\t';
   const auto eol = text.find('\n');
   return text.substr(0, eol).find('\t') != std::string::npos ? '\t' : ',';
 }

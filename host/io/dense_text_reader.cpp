@@ -25,7 +25,8 @@ class DenseTextReader final : public ReaderBase {
     // decided by the first data row's width.
     std::vector<std::string> head;
     for (auto h : header) head.emplace_back(unquote(h));
-    std::vector<Index> cell_of, gene_of;
+    std::vector<std::int64_t> cell_of;
+    std::vector<std::int32_t> gene_of;
     std::vector<double> vals;
     bool first_row = true;
     std::vector<std::string_view> f;
@@ -43,7 +44,7 @@ class DenseTextReader final : public ReaderBase {
       if (f.size() != cell_ids_.size() + 1)
         throw IoError(path + ": line " + std::to_string(in.line_number()) + " has " + std::to_string(f.size()) +
                       " fields, expected " + std::to_string(cell_ids_.size() + 1) + " (gene name + one value per cell)");
-      const auto g = static_cast<Index>(gene_names_.size());
+      const auto g = static_cast<std::int32_t>(gene_names_.size());
       gene_names_.emplace_back(unquote(f[0]));
       for (std::size_t c = 1; c < f.size(); ++c) {
         double v = 0;
@@ -55,7 +56,7 @@ class DenseTextReader final : public ReaderBase {
           throw IoError(path + ": line " + std::to_string(in.line_number()) + ", column " + std::to_string(c + 1) + ": '" +
                         std::string(s) + "' is not a number");
         if (v != 0.0) {
-          cell_of.push_back(static_cast<Index>(c - 1));
+          cell_of.push_back(static_cast<std::int64_t>(c - 1));
           gene_of.push_back(g);
           vals.push_back(v);
         }
@@ -65,18 +66,9 @@ class DenseTextReader final : public ReaderBase {
     if (cell_ids_.empty() || gene_names_.empty())
       throw IoError(path + ": no " + std::string(cell_ids_.empty() ? "cell columns" : "gene rows") +
                     "; expected a dense genes x cells table (comma or tab separated, header of cell ids)");
-    // Place by cell; entries arrive in gene order so genes stay ascending within a cell.
-    m_.indptr.assign(cell_ids_.size() + 1, 0);
-    for (auto c : cell_of) ++m_.indptr[static_cast<std::size_t>(c) + 1];
-    for (std::size_t c = 1; c < m_.indptr.size(); ++c) m_.indptr[c] += m_.indptr[c - 1];
-    std::vector<std::int64_t> fill(m_.indptr.begin(), m_.indptr.end() - 1);
-    m_.indices.resize(vals.size());
-    m_.values.resize(vals.size());
-    for (std::size_t k = 0; k < vals.size(); ++k) {
-      const auto dst = static_cast<std::size_t>(fill[static_cast<std::size_t>(cell_of[k])]++);
-      m_.indices[dst] = static_cast<std::int32_t>(gene_of[k]);
-      m_.values[dst] = vals[k];
-    }
+    // Entries arrive in gene order, so genes stay ascending within a cell.
+    m_.n_cells = static_cast<Index>(cell_ids_.size());
+    place_by_cell(m_, 0, cell_of, gene_of, vals);
   }
 
   bool next_chunk(io::CellChunk& chunk, Index max_cells) override {
@@ -88,7 +80,7 @@ class DenseTextReader final : public ReaderBase {
   void rewind() override { next_cell_ = 0; }
 
  private:
-  CellMajorMatrix m_;
+  io::CellChunk m_;  // the whole matrix
 };
 
 }  // namespace

@@ -8,8 +8,7 @@ namespace flashmm::io {
 namespace h = flashmm::detail::h5;
 
 namespace {
-constexpr const char* kFormat = "flashmm-fit";
-constexpr std::int64_t kVersion = 1;
+constexpr h::FileFormat kFormat{"flashmm-fit", 1, "fit", "flashmm de and flashmm fit write one as DIR/fit.h5"};
 constexpr int kGzip = 4;
 
 GeneStatus status_from(const std::string& s, const std::string& path) {
@@ -23,8 +22,7 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
   detail::TempFile temp(path);
   {
     h::Handle file = h::create_file(temp.temp_path());
-    h::write_string_attr(file, "format", kFormat);
-    h::write_scalar_attr(file, "version", kVersion);
+    h::write_header(file, kFormat);
     h::write_string_attr(file, "method", to_string(fit.method));
     h::write_scalar_attr(file, "n", static_cast<std::int64_t>(fit.n));
     h::write_scalar_attr(file, "epsilon", fit.epsilon);
@@ -50,16 +48,12 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
     h::write_matrix_stack(file, "fim_beta", fit.fim_beta, p, p, kGzip);
     h::write_matrix_stack(file, "fim_theta", fit.fim_theta, k1, k1, kGzip);
     h::write_matrix(file, "logLik", fit.logLik, kGzip);
-    std::vector<std::int64_t> niter(fit.niter.begin(), fit.niter.end()), d(fit.d.begin(), fit.d.end());
-    h::write_vector(file, "niter", niter);
-    h::write_vector(file, "d", d);
+    h::write_ints(file, "niter", fit.niter);
+    h::write_ints(file, "d", fit.d);
     std::vector<std::string> status;
     for (GeneStatus s : fit.status) status.emplace_back(to_string(s));
     h::write_strings(file, "status", status);
-    h::write_strings(file, "fixed_names", fit.fixed_names);
-    h::write_strings(file, "random_names", fit.random_names);
-    h::write_strings(file, "component_names", fit.component_names);
-    h::write_strings(file, "gene_names", fit.gene_names);
+    h::write_names(file, fit);
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) h::fail(path, "cannot write the file (disk full?)");
   }
   temp.commit();
@@ -67,10 +61,7 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
 
 LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
   h::Handle file = h::open_file(path);
-  if (h::read_string_attr(file, "format") != kFormat)
-    h::fail(path, "is not a flashmm fit file (flashmm de and flashmm fit write one as DIR/fit.h5)");
-  if (h::read_int64_attr(file, "version") != kVersion)
-    h::fail(path, "is a fit file of another format version; refit with this flashmm");
+  h::check_header(file, path, kFormat);
   LmmFit fit;
   const std::string method = h::read_string_attr(file, "method");
   fit.method = method == "ML" ? Method::ml : Method::reml;
@@ -89,15 +80,11 @@ LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
   fit.cov = h::read_matrix_stack(file, "cov");
   fit.fim_beta = h::read_matrix_stack(file, "fim_beta");
   fit.fim_theta = h::read_matrix_stack(file, "fim_theta");
-  const Eigen::MatrixXd loglik = h::read_matrix(file, "logLik");
-  fit.logLik = Eigen::Map<const Eigen::VectorXd>(loglik.data(), loglik.size());
-  for (auto v : h::read_all<std::int64_t>(h::open_dataset(file, "niter"))) fit.niter.push_back(static_cast<int>(v));
-  for (auto v : h::read_all<std::int64_t>(h::open_dataset(file, "d"))) fit.d.push_back(static_cast<int>(v));
+  fit.logLik = h::read_vector(file, "logLik");
+  fit.niter = h::read_ints(file, "niter");
+  fit.d = h::read_ints(file, "d");
   for (const auto& s : h::read_strings(h::open_dataset(file, "status"))) fit.status.push_back(status_from(s, path));
-  fit.fixed_names = h::read_strings(h::open_dataset(file, "fixed_names"));
-  fit.random_names = h::read_strings(h::open_dataset(file, "random_names"));
-  fit.component_names = h::read_strings(h::open_dataset(file, "component_names"));
-  fit.gene_names = h::read_strings(h::open_dataset(file, "gene_names"));
+  h::read_names(file, fit);
   const auto G = static_cast<std::size_t>(fit.coef.cols());
   if (fit.gene_names.size() != G || fit.status.size() != G || fit.niter.size() != G ||
       fit.fixed_names.size() != static_cast<std::size_t>(fit.coef.rows()) || fit.cov.cols() != fit.coef.cols())

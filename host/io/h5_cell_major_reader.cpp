@@ -1,7 +1,6 @@
 // Streams a compressed matrix stored one row per cell: each chunk is two hyperslab reads
 // (indices and data of the chunk's cells), so memory is the chunk's entries plus indptr.
 #include "io/h5_matrix_readers.hpp"
-#include "io/reader_base.hpp"
 
 #include <flashmm/error.hpp>
 
@@ -9,36 +8,17 @@ namespace flashmm::detail {
 
 namespace {
 
-void check_value_type(hid_t dataset) {
-  const H5T_class_t c = h5::type_class(dataset);
-  if (c != H5T_INTEGER && c != H5T_FLOAT)
-    throw IoError(h5::file_name(dataset) + ": " + h5::object_name(dataset) +
-                  ": unsupported value type (expected integers or floats)");
-}
-
-class CellMajorReader final : public ReaderBase {
+class CellMajorReader final : public H5ReaderBase {
  public:
-  CellMajorReader(H5MatrixSource source, hid_t group) : ReaderBase(source.path), file_(std::move(source.file)) {
-    gene_names_ = std::move(source.gene_names);
-    cell_ids_ = std::move(source.cell_ids);
-    data_ = h5::open_dataset(group, "data");
-    indices_ = h5::open_dataset(group, "indices");
-    h5::Handle indptr = h5::open_dataset(group, "indptr");
+  CellMajorReader(H5MatrixSource source, hid_t group)
+      : H5ReaderBase(std::move(source)),
+        data_(h5::open_dataset(group, "data")),
+        indices_(h5::open_dataset(group, "indices")),
+        where_(path_ + ": " + h5::object_name(group)) {
     check_value_type(data_);
-    where_ = path_ + ": " + h5::object_name(group);
-    if (h5::length(indptr) != n_cells() + 1)
-      throw IoError(where_ + "/indptr has " + std::to_string(h5::length(indptr)) + " entries, expected " +
-                    std::to_string(n_cells() + 1) + " (cells + 1); the file is inconsistent");
-    indptr_ = h5::read_all<std::int64_t>(indptr);
     const Index nnz = h5::length(data_);
-    if (h5::length(indices_) != nnz)
-      throw IoError(where_ + ": data and indices differ in length; the file is corrupt");
-    if (indptr_.front() != 0 || indptr_.back() != nnz)
-      throw IoError(where_ + "/indptr does not span data (" + std::to_string(indptr_.back()) + " vs " +
-                    std::to_string(nnz) + " entries); the file is truncated or corrupt");
-    for (std::size_t i = 1; i < indptr_.size(); ++i)
-      if (indptr_[i] < indptr_[i - 1])
-        throw IoError(where_ + "/indptr decreases at cell " + std::to_string(i - 1) + "; the file is corrupt");
+    if (h5::length(indices_) != nnz) throw IoError(where_ + ": data and indices differ in length; the file is corrupt");
+    indptr_ = read_indptr(group, n_cells(), nnz, where_, "cell");
   }
 
   bool next_chunk(io::CellChunk& chunk, Index max_cells) override {
@@ -62,7 +42,7 @@ class CellMajorReader final : public ReaderBase {
   void rewind() override { next_cell_ = 0; }
 
  private:
-  h5::Handle file_, data_, indices_;
+  h5::Handle data_, indices_;
   std::vector<std::int64_t> indptr_;
   std::string where_;
 };

@@ -1,7 +1,6 @@
 // Streams rows of a dense n_cells x n_genes HDF5 array, keeping the non-zeros. Rows are read in
 // blocks of at most ~4M values so a large max_cells never holds a dense copy of the chunk.
 #include "io/h5_matrix_readers.hpp"
-#include "io/reader_base.hpp"
 
 #include <flashmm/error.hpp>
 
@@ -11,21 +10,14 @@ namespace flashmm::detail {
 
 namespace {
 
-class DenseReader final : public ReaderBase {
+class DenseReader final : public H5ReaderBase {
  public:
-  DenseReader(H5MatrixSource source, hid_t dataset) : ReaderBase(source.path), file_(std::move(source.file)) {
-    gene_names_ = std::move(source.gene_names);
-    cell_ids_ = std::move(source.cell_ids);
-    hid_t copy = dataset;
-    H5Iinc_ref(copy);  // the caller keeps its own handle
-    data_ = h5::Handle(copy, H5Dclose);
+  DenseReader(H5MatrixSource source, h5::Handle dataset) : H5ReaderBase(std::move(source)), data_(std::move(dataset)) {
     const auto d = h5::dims(data_);
-    const std::string w = path_ + ": " + h5::object_name(data_);
     if (d.size() != 2 || static_cast<Index>(d[0]) != n_cells() || static_cast<Index>(d[1]) != n_genes())
-      throw IoError(w + ": expected a " + std::to_string(n_cells()) + " x " + std::to_string(n_genes()) +
-                    " array (cells x genes); the file is inconsistent");
-    const H5T_class_t c = h5::type_class(data_);
-    if (c != H5T_INTEGER && c != H5T_FLOAT) throw IoError(w + ": unsupported value type");
+      throw IoError(path_ + ": " + h5::object_name(data_) + ": expected a " + std::to_string(n_cells()) + " x " +
+                    std::to_string(n_genes()) + " array (cells x genes); the file is inconsistent");
+    check_value_type(data_);
   }
 
   bool next_chunk(io::CellChunk& chunk, Index max_cells) override {
@@ -55,14 +47,14 @@ class DenseReader final : public ReaderBase {
   void rewind() override { next_cell_ = 0; }
 
  private:
-  h5::Handle file_, data_;
+  h5::Handle data_;
   std::vector<double> buf_;
 };
 
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, hid_t dataset) {
-  return std::make_unique<DenseReader>(std::move(source), dataset);
+std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, h5::Handle dataset) {
+  return std::make_unique<DenseReader>(std::move(source), std::move(dataset));
 }
 
 }  // namespace flashmm::detail

@@ -5,7 +5,6 @@
 // (16 bytes a gene) plus the chunk. Cost: two or more small reads per gene per chunk, so use
 // large chunks (or convert the file to CSR) for many genes.
 #include "io/h5_matrix_readers.hpp"
-#include "io/reader_base.hpp"
 
 #include <flashmm/error.hpp>
 
@@ -15,26 +14,19 @@ namespace flashmm::detail {
 
 namespace {
 
-class GeneMajorReader final : public ReaderBase {
+class GeneMajorReader final : public H5ReaderBase {
  public:
-  GeneMajorReader(H5MatrixSource source, hid_t group) : ReaderBase(source.path), file_(std::move(source.file)) {
-    gene_names_ = std::move(source.gene_names);
-    cell_ids_ = std::move(source.cell_ids);
-    data_ = h5::open_dataset(group, "data");
-    indices_ = h5::open_dataset(group, "indices");
-    h5::Handle indptr = h5::open_dataset(group, "indptr");
-    where_ = path_ + ": " + h5::object_name(group);
-    const H5T_class_t c = h5::type_class(data_);
-    if (c != H5T_INTEGER && c != H5T_FLOAT) throw IoError(where_ + "/data: unsupported value type");
-    if (h5::length(indptr) != n_genes() + 1)
-      throw IoError(where_ + "/indptr has " + std::to_string(h5::length(indptr)) + " entries, expected " +
-                    std::to_string(n_genes() + 1) + " (genes + 1, CSC); the file is inconsistent");
-    gene_ptr_ = h5::read_all<std::int64_t>(indptr);
+  GeneMajorReader(H5MatrixSource source, hid_t group)
+      : H5ReaderBase(std::move(source)),
+        data_(h5::open_dataset(group, "data")),
+        indices_(h5::open_dataset(group, "indices")),
+        data_space_(h5::file_space(data_)),
+        indices_space_(h5::file_space(indices_)),
+        where_(path_ + ": " + h5::object_name(group)) {
+    check_value_type(data_);
     const Index nnz = h5::length(data_);
-    if (h5::length(indices_) != nnz || gene_ptr_.front() != 0 || gene_ptr_.back() != nnz)
-      throw IoError(where_ + ": indptr, indices and data disagree; the file is truncated or corrupt");
-    for (std::size_t i = 1; i < gene_ptr_.size(); ++i)
-      if (gene_ptr_[i] < gene_ptr_[i - 1]) throw IoError(where_ + "/indptr decreases; the file is corrupt");
+    if (h5::length(indices_) != nnz) throw IoError(where_ + ": data and indices differ in length; the file is corrupt");
+    gene_ptr_ = read_indptr(group, n_genes(), nnz, where_, "gene");
     rewind();
   }
 
@@ -55,14 +47,15 @@ class GeneMajorReader final : public ReaderBase {
       while (!done) {
         const std::int64_t want = std::min<std::int64_t>(end - pos, 2 * expected + 64);
         window_.resize(static_cast<std::size_t>(want));
-        h5::read_slice(indices_, H5T_NATIVE_INT64, pos, want, window_.data());
+        h5::read_slice(indices_, indices_space_, H5T_NATIVE_INT64, pos, want, window_.data());
         for (std::int64_t k = 0; k < want; ++k) {
           const std::int64_t cell = window_[static_cast<std::size_t>(k)];
           if (cell >= b) {
             done = true;
             break;
           }
-          if (cell < a || cell >= n_cells() || (!cells_.empty() && pos > first && cell <= cells_.back() && genes_.back() == g))
+          // cell < b <= n_cells(); pos > first means this gene's previous entry is cells_.back().
+          if (cell < a || (pos > first && cell <= cells_.back()))
             throw IoError(where_ + "/indices: cell indices of gene " + std::to_string(g) +
                           " are not strictly ascending or are out of range; streaming a CSC matrix needs sorted indices "
                           "(in Python: adata.X.sort_indices(), or convert X to CSR with adata.X = adata.X.tocsr())");
@@ -76,22 +69,12 @@ class GeneMajorReader final : public ReaderBase {
       if (count > 0) {
         const std::size_t old = vals_.size();
         vals_.resize(old + static_cast<std::size_t>(count));
-        h5::read_slice(data_, H5T_NATIVE_DOUBLE, first, count, vals_.data() + old);
+        h5::read_slice(data_, data_space_, H5T_NATIVE_DOUBLE, first, count, vals_.data() + old);
       }
       cursor_[gi] = pos;
     }
-    // Counting sort by cell keeps genes ascending within each cell.
-    chunk.indptr.assign(static_cast<std::size_t>(chunk.n_cells) + 1, 0);
-    for (auto cell : cells_) ++chunk.indptr[static_cast<std::size_t>(cell - a) + 1];
-    for (std::size_t c = 1; c < chunk.indptr.size(); ++c) chunk.indptr[c] += chunk.indptr[c - 1];
-    chunk.indices.resize(cells_.size());
-    chunk.values.resize(cells_.size());
-    fill_.assign(chunk.indptr.begin(), chunk.indptr.end() - 1);
-    for (std::size_t k = 0; k < cells_.size(); ++k) {
-      const auto dst = static_cast<std::size_t>(fill_[static_cast<std::size_t>(cells_[k] - a)]++);
-      chunk.indices[dst] = genes_[k];
-      chunk.values[dst] = vals_[k];
-    }
+    // Genes were visited in order, so they stay ascending within each cell.
+    place_by_cell(chunk, a, cells_, genes_, vals_);
     next_cell_ = b;
     return true;
   }
@@ -102,10 +85,11 @@ class GeneMajorReader final : public ReaderBase {
   }
 
  private:
-  h5::Handle file_, data_, indices_;
+  h5::Handle data_, indices_;
+  h5::Handle data_space_, indices_space_;  // the file dataspaces, for the many small reads
   std::vector<std::int64_t> gene_ptr_, cursor_;
   std::string where_;
-  std::vector<std::int64_t> window_, cells_, fill_;
+  std::vector<std::int64_t> window_, cells_;
   std::vector<std::int32_t> genes_;
   std::vector<double> vals_;
 };

@@ -6,6 +6,7 @@
 #include <flashmm/io/matrix_reader.hpp>
 
 #include "io/hdf5_util.hpp"
+#include "io/reader_base.hpp"
 
 #include <memory>
 #include <string>
@@ -21,6 +22,23 @@ struct H5MatrixSource {
   std::vector<std::string> cell_ids;
 };
 
+/// What the three layouts share: the names and the file, kept open while reading.
+class H5ReaderBase : public ReaderBase {
+ protected:
+  explicit H5ReaderBase(H5MatrixSource source)
+      : ReaderBase(std::move(source.path), std::move(source.gene_names), std::move(source.cell_ids)),
+        file_(std::move(source.file)) {}
+  h5::Handle file_;
+};
+
+/// IoError naming the dataset unless its values are integers or floats.
+void check_value_type(hid_t dataset);
+/// Reads `group`/indptr of a compressed matrix with `expected` rows of `unit`s ("cell" or
+/// "gene"): expected + 1 offsets from 0 to nnz that never decrease; IoError starting with
+/// `where` (the file and group) if not.
+std::vector<std::int64_t> read_indptr(hid_t group, Index expected, Index nnz, const std::string& where,
+                                      const std::string& unit);
+
 /// `group` holds data (any numeric type), indices (gene of each entry) and indptr
 /// (n_cells + 1 offsets): one compressed row per cell. indptr is read whole (8 bytes a cell);
 /// indices/data are read by hyperslab, one chunk of cells at a time.
@@ -29,6 +47,11 @@ std::unique_ptr<io::MatrixReader> make_cell_major_reader(H5MatrixSource source, 
 /// (n_genes + 1 offsets): one compressed column per gene.
 std::unique_ptr<io::MatrixReader> make_gene_major_reader(H5MatrixSource source, hid_t group);
 /// `dataset` is a 2-D n_cells x n_genes array.
-std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, hid_t dataset);
+std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, h5::Handle dataset);
+
+/// The group of a Cell Ranger .h5 file holding the matrix: "matrix" (v3), or else the one group
+/// holding a barcodes dataset (v2 names it after the genome); "" when there is none, IoError when
+/// there are several genomes.
+std::string find_tenx_group(hid_t file);
 
 }  // namespace flashmm::detail

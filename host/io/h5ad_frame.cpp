@@ -12,8 +12,6 @@ namespace h = h5;
 
 namespace {
 
-std::string where(hid_t frame, const std::string& name) { return h::file_name(frame) + ": " + h::object_name(frame) + "/" + name; }
-
 std::string format_number(double x) {
   if (std::isnan(x)) return "";
   if (x == std::floor(x) && std::abs(x) < 1e15) return std::to_string(static_cast<long long>(x));
@@ -27,7 +25,7 @@ std::vector<std::string> read_levels(hid_t dataset) {
   if (h::type_class(dataset) == H5T_STRING) return h::read_strings(dataset);
   const H5T_class_t c = h::type_class(dataset);
   if (c != H5T_INTEGER && c != H5T_FLOAT)
-    throw IoError(h::file_name(dataset) + ": " + h::object_name(dataset) + ": categories of an unsupported type");
+    throw IoError(h::where(dataset) + ": categories of an unsupported type");
   std::vector<std::string> out;
   for (double x : h::read_all<double>(dataset)) out.push_back(format_number(x));
   return out;
@@ -42,7 +40,7 @@ std::vector<std::uint8_t> read_bool_dataset(hid_t dataset) {
     h::Handle ft(H5Dget_type(dataset), H5Tclose);
     h::Handle mt(H5Tget_native_type(ft, H5T_DIR_ASCEND), H5Tclose);
     if (!mt.valid() || H5Tget_size(mt) != 1)
-      throw IoError(h::file_name(dataset) + ": " + h::object_name(dataset) + ": unsupported boolean encoding");
+      throw IoError(h::where(dataset) + ": unsupported boolean encoding");
     h::read_slice(dataset, mt, 0, n, raw.data());
   } else {
     h::read_slice(dataset, H5T_NATIVE_INT8, 0, n, raw.data());
@@ -79,13 +77,12 @@ std::vector<std::string> frame_column_names(hid_t frame) {
 std::vector<std::string> read_frame_index(hid_t frame) {
   const std::string index = h::read_string_attr(frame, "_index", "_index");
   if (!h::exists(frame, index))
-    throw IoError(h::file_name(frame) + ": " + h::object_name(frame) + " has no index column '" + index +
-                  "'; the file is not a valid AnnData file");
+    throw IoError(h::where(frame) + " has no index column '" + index + "'; the file is not a valid AnnData file");
   return read_string_column(frame, index);
 }
 
 MetadataColumn read_frame_column(hid_t frame, const std::string& name) {
-  const std::string w = where(frame, name);
+  const std::string w = h::where(frame) + "/" + name;
   if (!h::exists(frame, name)) throw IoError(w + ": no such column");
   if (h::is_group(frame, name)) {
     h::Handle g = h::open_group(frame, name);
@@ -164,6 +161,18 @@ std::vector<std::string> read_string_column(hid_t frame, const std::string& name
   return out;
 }
 
+std::vector<std::string> read_var_names(hid_t file, const std::string& path, const std::string& gene_column, bool use_raw) {
+  const std::string var_path = use_raw ? "raw/var" : "var";
+  if (!h::is_group(file, var_path))
+    throw IoError(path + ": no " + var_path + " group; " +
+                  (use_raw ? "the file has no raw data, drop the raw option" : "the file is not a valid AnnData file"));
+  h::Handle var = h::open_group(file, var_path);
+  if (gene_column.empty()) return read_frame_index(var);
+  if (!h::exists(var, gene_column))
+    throw IoError(path + ": " + var_path + " has no column '" + gene_column + "'; choose one of its columns or drop the gene column option");
+  return read_string_column(var, gene_column);
+}
+
 }  // namespace flashmm::detail
 
 namespace flashmm::io {
@@ -189,15 +198,7 @@ Metadata read_h5ad_obs(const std::string& path) {
 
 std::vector<std::string> read_h5ad_var_names(const std::string& path, const std::string& gene_column, bool use_raw) {
   h::Handle file = h::open_file(path);
-  const std::string var_path = use_raw ? "raw/var" : "var";
-  if (!h::is_group(file, var_path))
-    throw IoError(path + ": no " + var_path + " group; " +
-                  (use_raw ? "the file has no raw data, drop the raw option" : "the file is not a valid AnnData file"));
-  h::Handle var = h::open_group(file, var_path);
-  if (gene_column.empty()) return detail::read_frame_index(var);
-  if (!h::exists(var, gene_column))
-    throw IoError(path + ": " + var_path + " has no column '" + gene_column + "'; choose one of its columns or drop the gene column option");
-  return detail::read_string_column(var, gene_column);
+  return detail::read_var_names(file, path, gene_column, use_raw);
 }
 
 }  // namespace flashmm::io

@@ -17,6 +17,9 @@ std::vector<std::string> read_frame_index(hid_t frame);
 std::vector<std::string> read_string_column(hid_t frame, const std::string& name);
 /// One column in its own kind (numeric, categorical, string, boolean).
 MetadataColumn read_frame_column(hid_t frame, const std::string& name);
+/// The gene names of an open .h5ad file at `path`: var's (raw/var's when use_raw) index, or its
+/// column `gene_column` when given.
+std::vector<std::string> read_var_names(hid_t file, const std::string& path, const std::string& gene_column, bool use_raw);
 /// The frame's column names: the `column-order` attribute, or its members in name order.
 std::vector<std::string> frame_column_names(hid_t frame);
 

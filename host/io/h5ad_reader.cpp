@@ -36,18 +36,9 @@ std::unique_ptr<io::MatrixReader> open_h5ad(const std::string& path, const io::R
     throw IoError(path + ": no matrix '" + x_path + "'" + hint);
   }
 
-  const std::string var_path = options.use_raw ? "raw/var" : "var";
-  if (!h5::is_group(file, var_path)) throw IoError(path + ": no " + var_path + " group; the file is not a valid AnnData file");
+  src.gene_names = read_var_names(file, path, options.gene_column, options.use_raw);
   if (!h5::is_group(file, "obs")) throw IoError(path + ": no obs group; the file is not a valid AnnData file");
   {
-    h5::Handle var = h5::open_group(file, var_path);
-    if (options.gene_column.empty()) {
-      src.gene_names = read_frame_index(var);
-    } else {
-      if (!h5::exists(var, options.gene_column))
-        throw IoError(path + ": " + var_path + " has no column '" + options.gene_column + "'; choose another gene column");
-      src.gene_names = read_string_column(var, options.gene_column);
-    }
     h5::Handle obs = h5::open_group(file, "obs");
     src.cell_ids = read_frame_index(obs);
   }
@@ -55,8 +46,7 @@ std::unique_ptr<io::MatrixReader> open_h5ad(const std::string& path, const io::R
   const auto n_genes = static_cast<Index>(src.gene_names.size());
 
   if (h5::is_dataset(file, x_path)) {
-    h5::Handle x = h5::open_dataset(file, x_path);
-    return make_dense_reader(std::move(src), x);
+    return make_dense_reader(std::move(src), h5::open_dataset(file, x_path));
   }
   h5::Handle x = h5::open_group(file, x_path);
   std::string enc = h5::read_string_attr(x, "encoding-type");
@@ -73,7 +63,7 @@ std::unique_ptr<io::MatrixReader> open_h5ad(const std::string& path, const io::R
   const auto shape = h5::read_int_array_attr(x, shape_attr);
   if (shape.size() != 2 || shape[0] != n_cells || shape[1] != n_genes)
     throw IoError(path + ": " + x_path + " has shape " + (shape.size() == 2 ? std::to_string(shape[0]) + " x " + std::to_string(shape[1]) : "?") +
-                  " but obs has " + std::to_string(n_cells) + " cells and " + var_path + " " + std::to_string(n_genes) +
+                  " but obs has " + std::to_string(n_cells) + " cells and " + (options.use_raw ? "raw/var " : "var ") + std::to_string(n_genes) +
                   " genes; the file is inconsistent");
   if (enc == "csr_matrix") return make_cell_major_reader(std::move(src), x);
   return make_gene_major_reader(std::move(src), x);

@@ -88,25 +88,43 @@ Eigen::MatrixXd read_matrix_stack(hid_t loc, const std::string& name) {
   return flat;
 }
 
-void write_scalar_attr(hid_t obj, const std::string& name, double value) {
+Eigen::VectorXd read_vector(hid_t loc, const std::string& name) {
+  const Eigen::MatrixXd m = read_matrix(loc, name);
+  return Eigen::Map<const Eigen::VectorXd>(m.data(), m.size());
+}
+
+void write_ints(hid_t loc, const std::string& name, const std::vector<int>& v) {
+  write_vector(loc, name, std::vector<std::int64_t>(v.begin(), v.end()));
+}
+
+std::vector<int> read_ints(hid_t loc, const std::string& name) {
+  std::vector<int> out;
+  for (auto v : read_all<std::int64_t>(open_dataset(loc, name))) out.push_back(static_cast<int>(v));
+  return out;
+}
+
+namespace {
+void write_scalar(hid_t obj, const std::string& name, hid_t filetype, hid_t memtype, const void* value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle a(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!a.valid() || H5Awrite(a, H5T_NATIVE_DOUBLE, &value) < 0) fail(file_name(obj), "cannot write attribute " + name);
+  write_attr(obj, name, filetype, space, value, memtype);
+}
+}  // namespace
+
+void write_scalar_attr(hid_t obj, const std::string& name, double value) {
+  write_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 void write_scalar_attr(hid_t obj, const std::string& name, std::int64_t value) {
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle a(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!a.valid() || H5Awrite(a, H5T_NATIVE_INT64, &value) < 0) fail(file_name(obj), "cannot write attribute " + name);
+  write_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 namespace {
 template <class T>
 T read_scalar_attr(hid_t obj, const std::string& name, hid_t memtype) {
   if (!has_attr(obj, name)) fail(file_name(obj), "has no attribute '" + name + "'; is it a flashmm file?");
-  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  const AttrRead a = open_attr(obj, name);
   T value{};
-  if (!a.valid() || H5Aread(a, memtype, &value) < 0) fail(file_name(obj), "cannot read attribute " + name);
+  if (a.n != 1 || H5Aread(a.attr, memtype, &value) < 0) fail(file_name(obj), "cannot read attribute " + name);
   return value;
 }
 }  // namespace
@@ -116,6 +134,20 @@ double read_double_attr(hid_t obj, const std::string& name) {
 }
 std::int64_t read_int64_attr(hid_t obj, const std::string& name) {
   return read_scalar_attr<std::int64_t>(obj, name, H5T_NATIVE_INT64);
+}
+
+void write_header(hid_t file, const FileFormat& format) {
+  write_string_attr(file, "format", format.name);
+  write_scalar_attr(file, "version", format.version);
+}
+
+void check_header(hid_t file, const std::string& path, const FileFormat& format) {
+  if (read_string_attr(file, "format") != format.name)
+    fail(path, std::string("is not a flashmm ") + format.kind + " file (" + format.origin + ")");
+  const std::int64_t version = read_int64_attr(file, "version");
+  if (version != format.version)
+    fail(path, std::string("is a ") + format.kind + " file of format version " + std::to_string(version) +
+                   ", this flashmm reads version " + std::to_string(format.version) + "; " + format.origin);
 }
 
 }  // namespace flashmm::detail::h5

@@ -19,6 +19,40 @@ Eigen::MatrixXd read_matrix(hid_t loc, const std::string& name);
 /// Reads a 3-D dataset written by write_matrix_stack back into the flat layout.
 Eigen::MatrixXd read_matrix_stack(hid_t loc, const std::string& name);
 
+/// A 2-D dataset written by write_matrix as a vector (all its values, column by column).
+Eigen::VectorXd read_vector(hid_t loc, const std::string& name);
+/// A 1-D int64 dataset from / to ints.
+void write_ints(hid_t loc, const std::string& name, const std::vector<int>& v);
+std::vector<int> read_ints(hid_t loc, const std::string& name);
+
+/// The four name datasets of a fit or of summary statistics (fixed_names, random_names,
+/// component_names, gene_names).
+template <class T>
+void write_names(hid_t file, const T& x) {
+  write_strings(file, "fixed_names", x.fixed_names);
+  write_strings(file, "random_names", x.random_names);
+  write_strings(file, "component_names", x.component_names);
+  write_strings(file, "gene_names", x.gene_names);
+}
+template <class T>
+void read_names(hid_t file, T& x) {
+  x.fixed_names = read_strings(open_dataset(file, "fixed_names"));
+  x.random_names = read_strings(open_dataset(file, "random_names"));
+  x.component_names = read_strings(open_dataset(file, "component_names"));
+  x.gene_names = read_strings(open_dataset(file, "gene_names"));
+}
+
+/// The identity of one of our file formats, held in the file's `format` and `version` attributes.
+struct FileFormat {
+  const char* name;      ///< the `format` attribute
+  std::int64_t version;  ///< the `version` attribute
+  const char* kind;      ///< what the file is, for messages ("fit", "summary-statistics")
+  const char* origin;    ///< how to make one, for messages
+};
+void write_header(hid_t file, const FileFormat& format);
+/// IoError naming `path` when the file is not of `format` or of another version.
+void check_header(hid_t file, const std::string& path, const FileFormat& format);
+
 /// A scalar int64 or double attribute.
 void write_scalar_attr(hid_t obj, const std::string& name, double value);
 void write_scalar_attr(hid_t obj, const std::string& name, std::int64_t value);

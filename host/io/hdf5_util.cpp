@@ -21,8 +21,6 @@ herr_t reclaim(hid_t type, hid_t space, void* buf) {
 #endif
 }
 
-std::string where(hid_t obj) { return file_name(obj) + ": " + object_name(obj); }
-
 Handle variable_string_type(H5T_cset_t cset) {
   Handle t = make_type(H5Tcopy(H5T_C_S1));
   if (!t.valid() || H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, cset) < 0)
@@ -116,6 +114,8 @@ std::string file_name(hid_t obj) {
   return s;
 }
 
+std::string where(hid_t obj) { return file_name(obj) + ": " + object_name(obj); }
+
 bool exists(hid_t loc, const std::string& path) {
   std::string prefix;
   std::size_t start = 0;
@@ -160,13 +160,6 @@ Handle open_dataset(hid_t loc, const std::string& path) {
   return Handle(d, H5Dclose);
 }
 
-Handle open_object(hid_t loc, const std::string& path) {
-  if (!exists(loc, path)) fail(file_name(loc), "no object '" + path + "' in " + object_name(loc));
-  hid_t o = H5Oopen(loc, path.c_str(), H5P_DEFAULT);
-  if (o < 0) fail(file_name(loc), "cannot open '" + path + "'; the file may be corrupt");
-  return Handle(o, H5Oclose);
-}
-
 std::vector<std::string> member_names(hid_t group) {
   H5G_info_t info;
   if (H5Gget_info(group, &info) < 0) fail(file_name(group), "cannot list " + object_name(group) + "; the file may be corrupt");
@@ -184,11 +177,6 @@ std::vector<std::string> member_names(hid_t group) {
 
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
-namespace {
-struct AttrRead {
-  Handle attr, type, space;
-  std::size_t n = 0;
-};
 AttrRead open_attr(hid_t obj, const std::string& name) {
   AttrRead a;
   a.attr = Handle(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
@@ -201,7 +189,6 @@ AttrRead open_attr(hid_t obj, const std::string& name) {
   a.n = static_cast<std::size_t>(n);
   return a;
 }
-}  // namespace
 
 std::string read_string_attr(hid_t obj, const std::string& name, const std::string& fallback) {
   if (!has_attr(obj, name)) return fallback;
@@ -255,13 +242,20 @@ H5T_class_t type_class(hid_t dataset) {
   return H5Tget_class(t);
 }
 
+Handle file_space(hid_t dataset) { return make_space(H5Dget_space(dataset)); }
+
 void read_slice(hid_t dataset, hid_t memtype, Index offset, Index count, void* out) {
   if (count <= 0) return;
-  Handle space = make_space(H5Dget_space(dataset));
+  Handle space = file_space(dataset);
+  read_slice(dataset, space, memtype, offset, count, out);
+}
+
+void read_slice(hid_t dataset, hid_t space, hid_t memtype, Index offset, Index count, void* out) {
+  if (count <= 0) return;
   const hsize_t start[1] = {static_cast<hsize_t>(offset)};
   const hsize_t cnt[1] = {static_cast<hsize_t>(count)};
   Handle mem = make_space(H5Screate_simple(1, cnt, nullptr));
-  if (!space.valid() || !mem.valid() || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr) < 0)
+  if (space < 0 || !mem.valid() || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr) < 0)
     throw IoError(where(dataset) + ": cannot select elements " + std::to_string(offset) + ".." +
                   std::to_string(offset + count) + " (beyond the dataset's end? the file may be inconsistent)");
   if (H5Dread(dataset, memtype, mem, space, H5P_DEFAULT, out) < 0)
@@ -301,13 +295,14 @@ Handle create_group(hid_t loc, const std::string& name) {
   return Handle(g, H5Gclose);
 }
 
-namespace {
-void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data) {
+void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data, hid_t memtype) {
   if (has_attr(obj, name)) H5Adelete(obj, name.c_str());
   Handle a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!a.valid() || (data != nullptr && H5Awrite(a, type, data) < 0))
+  if (!a.valid() || (data != nullptr && H5Awrite(a, memtype < 0 ? type : memtype, data) < 0))
     fail(file_name(obj), "cannot write attribute '" + name + "' of " + object_name(obj) + " (disk full?)");
 }
+
+namespace {
 Handle bool_type() {
   Handle t = make_type(H5Tenum_create(H5T_NATIVE_INT8));
   const std::int8_t f = 0, tr = 1;

@@ -61,6 +61,8 @@ Handle create_file(const std::string& path);
 std::string object_name(hid_t obj);
 /// The file name an object lives in, for messages.
 std::string file_name(hid_t obj);
+/// "FILE: OBJECT", the start of a message about an object.
+std::string where(hid_t obj);
 
 /// Whether `path` (may contain '/') exists below loc, checking each component.
 bool exists(hid_t loc, const std::string& path);
@@ -68,8 +70,6 @@ bool is_group(hid_t loc, const std::string& path);
 bool is_dataset(hid_t loc, const std::string& path);
 Handle open_group(hid_t loc, const std::string& path);
 Handle open_dataset(hid_t loc, const std::string& path);
-/// Opens a group or a dataset.
-Handle open_object(hid_t loc, const std::string& path);
 
 /// Names of the links in a group, in name order.
 std::vector<std::string> member_names(hid_t group);
@@ -81,6 +81,13 @@ std::string read_string_attr(hid_t obj, const std::string& name, const std::stri
 std::vector<std::string> read_string_array_attr(hid_t obj, const std::string& name);
 /// A 1-D integer array attribute (e.g. shape).
 std::vector<std::int64_t> read_int_array_attr(hid_t obj, const std::string& name);
+/// An open attribute with its stored type, dataspace and number of elements.
+struct AttrRead {
+  Handle attr, type, space;
+  std::size_t n = 0;
+};
+/// Opens an existing attribute; IoError naming the file and object when it cannot be inspected.
+AttrRead open_attr(hid_t obj, const std::string& name);
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(hid_t dataset);
@@ -91,6 +98,11 @@ H5T_class_t type_class(hid_t dataset);
 
 /// Reads elements [offset, offset + count) of a 1-D dataset converted to `memtype` into `out`.
 void read_slice(hid_t dataset, hid_t memtype, Index offset, Index count, void* out);
+/// The same with the dataset's file dataspace (H5Dget_space) given, for callers that read many
+/// slices of one dataset; its selection is replaced.
+void read_slice(hid_t dataset, hid_t file_space, hid_t memtype, Index offset, Index count, void* out);
+/// The dataset's file dataspace, to pass to read_slice.
+Handle file_space(hid_t dataset);
 /// Reads rows [row, row + n_rows) of a 2-D dataset converted to `memtype` (row-major).
 void read_rows(hid_t dataset, hid_t memtype, Index row, Index n_rows, void* out);
 
@@ -119,6 +131,10 @@ std::vector<std::string> read_strings(hid_t dataset);
 
 // ---- writing --------------------------------------------------------------------------------
 Handle create_group(hid_t loc, const std::string& name);
+/// Writes (replacing) attribute `name` of stored type `type` and shape `space` from `data` in
+/// `memtype` (`type` when H5I_INVALID_HID); no data leaves it empty.
+void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data,
+                hid_t memtype = H5I_INVALID_HID);
 void write_string_attr(hid_t obj, const std::string& name, const std::string& value);
 void write_string_array_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
 void write_int64_array_attr(hid_t obj, const std::string& name, const std::vector<std::int64_t>& values);

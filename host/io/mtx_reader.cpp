@@ -129,9 +129,7 @@ class MtxReader final : public ReaderBase {
  public:
   MtxReader(const std::string& path, std::vector<std::string> genes, std::vector<std::string> cells,
             const std::string& names_from)
-      : ReaderBase(path), in_(path) {
-    gene_names_ = std::move(genes);
-    cell_ids_ = std::move(cells);
+      : ReaderBase(path, std::move(genes), std::move(cells)), in_(path) {
     header_ = read_header(in_);
     if (header_.rows != n_genes() || header_.cols != n_cells()) {
       std::string msg = path + ": the matrix is " + std::to_string(header_.rows) + " x " + std::to_string(header_.cols) +
@@ -200,38 +198,23 @@ class MtxReader final : public ReaderBase {
                     "; the file is incomplete, export or download it again");
   }
 
-  // Unsorted files: one more pass placing every entry by cell (counting sort).
+  // Unsorted files: one more pass placing every entry by cell.
   void load_all() {
-    all_.indptr.assign(static_cast<std::size_t>(n_cells()) + 1, 0);
-    for (Index c = 0; c < n_cells(); ++c)
-      all_.indptr[static_cast<std::size_t>(c) + 1] = all_.indptr[static_cast<std::size_t>(c)] + per_cell_[static_cast<std::size_t>(c)];
-    all_.indices.resize(static_cast<std::size_t>(header_.nnz));
-    all_.values.resize(static_cast<std::size_t>(header_.nnz));
-    std::vector<std::int64_t> fill(all_.indptr.begin(), all_.indptr.end() - 1);
+    all_.n_cells = n_cells();
     in_.rewind();
     read_header(in_);
-    Entry e{};
-    while (read_entry(in_, header_, e)) {
-      const auto dst = static_cast<std::size_t>(fill[static_cast<std::size_t>(e.col - 1)]++);
-      all_.indices[dst] = static_cast<std::int32_t>(e.row - 1);
-      all_.values[dst] = e.value;
-    }
-    io::CellChunk whole;
-    whole.n_cells = n_cells();
-    whole.indptr = std::move(all_.indptr);
-    whole.indices = std::move(all_.indices);
-    whole.values = std::move(all_.values);
-    sort_cells_by_gene(whole);
-    all_.indptr = std::move(whole.indptr);
-    all_.indices = std::move(whole.indices);
-    all_.values = std::move(whole.values);
+    place_by_cell(all_, per_cell_, [&](auto put) {
+      Entry e{};
+      while (read_entry(in_, header_, e)) put(e.col - 1, static_cast<std::int32_t>(e.row - 1), e.value);
+    });
+    sort_cells_by_gene(all_);
   }
 
   GzipLineReader in_;
   Header header_;
   bool sorted_ = true;
-  std::vector<Index> per_cell_;
-  CellMajorMatrix all_;
+  std::vector<std::int64_t> per_cell_;
+  io::CellChunk all_;  // the whole matrix, for unsorted files
 };
 
 }  // namespace

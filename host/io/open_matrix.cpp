@@ -1,24 +1,17 @@
 // Format detection for open_matrix(): by what the path is (directory), its extension, then
 // its content (HDF5 signature and groups).
 #include "io/gzip_lines.hpp"
-#include "io/hdf5_util.hpp"
+#include "io/h5_matrix_readers.hpp"
+#include "io/path_util.hpp"
 #include "io/reader_base.hpp"
 
 #include <flashmm/error.hpp>
 
-#include <algorithm>
 #include <filesystem>
 
 namespace flashmm::io {
 
-namespace {
-bool ends_with(const std::string& s, const std::string& suffix) {
-  if (s.size() < suffix.size()) return false;
-  return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-}
-}  // namespace
+using detail::ends_with_nocase;
 
 std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderOptions& options) {
   namespace fs = std::filesystem;
@@ -26,8 +19,8 @@ std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderO
   if (!fs::exists(path, ec)) throw IoError(path + ": no such file or directory; check the path");
   if (fs::is_directory(path, ec)) return detail::open_tenx_dir(path, options);
 
-  if (ends_with(path, ".h5ad")) return detail::open_h5ad(path, options);
-  if (ends_with(path, ".mtx") || ends_with(path, ".mtx.gz")) {
+  if (ends_with_nocase(path, ".h5ad")) return detail::open_h5ad(path, options);
+  if (ends_with_nocase(path, ".mtx") || ends_with_nocase(path, ".mtx.gz")) {
     if (options.genes_file.empty() || options.cells_file.empty())
       throw IoError(path + ": a MatrixMarket file needs its gene names and cell ids: give the genes file and the cells file");
     auto genes = detail::read_names(options.genes_file, 0);
@@ -35,7 +28,7 @@ std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderO
     return detail::open_mtx(path, std::move(genes), std::move(cells), options.genes_file + " and " + options.cells_file);
   }
   for (const char* ext : {".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz"})
-    if (ends_with(path, ext)) return detail::open_dense_text(path);
+    if (ends_with_nocase(path, ext)) return detail::open_dense_text(path);
 
   // By content: an HDF5 file with a 10x "matrix" group or an AnnData X.
   detail::h5::silence_errors();
@@ -43,19 +36,14 @@ std::unique_ptr<MatrixReader> open_matrix(const std::string& path, const ReaderO
     bool tenx = false, anndata = false;
     {
       detail::h5::Handle f = detail::h5::open_file(path);
-      tenx = detail::h5::is_group(f, "matrix");
       anndata = detail::h5::exists(f, "X") && detail::h5::is_group(f, "obs");
-      if (!tenx && !anndata) {
-        // Cell Ranger v2: one group per genome holding barcodes and gene_names.
-        for (const auto& s : detail::h5::member_names(f))
-          if (detail::h5::is_dataset(f, s + "/barcodes")) tenx = true;
-      }
+      tenx = detail::h5::is_group(f, "matrix") || (!anndata && !detail::find_tenx_group(f).empty());
     }
     if (tenx) return detail::open_tenx_h5(path, options);
     if (anndata) return detail::open_h5ad(path, options);
     throw IoError(path + ": an HDF5 file that is neither AnnData (X, obs, var) nor a Cell Ranger .h5 (matrix group)");
   }
-  if (ends_with(path, ".h5") || ends_with(path, ".hdf5"))
+  if (ends_with_nocase(path, ".h5") || ends_with_nocase(path, ".hdf5"))
     throw IoError(path + ": is not an HDF5 file (corrupt or truncated?); re-export it");
   throw IoError(path + ": unknown matrix format; expected .h5ad, a 10x .h5, a 10x directory, .mtx[.gz] with gene and cell "
                 "files, or a dense .csv/.tsv of genes x cells");

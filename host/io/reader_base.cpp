@@ -56,7 +56,16 @@ void check_gene_indices(const io::CellChunk& chunk, Index n_genes, const std::st
   }
 }
 
-void copy_cells(const CellMajorMatrix& m, Index first, io::CellChunk& chunk) {
+void place_by_cell(io::CellChunk& chunk, Index first, const std::vector<std::int64_t>& cells,
+                   const std::vector<std::int32_t>& genes, const std::vector<double>& values) {
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(chunk.n_cells), 0);
+  for (auto cell : cells) ++counts[static_cast<std::size_t>(cell - first)];
+  place_by_cell(chunk, counts, [&](auto put) {
+    for (std::size_t k = 0; k < cells.size(); ++k) put(cells[k] - first, genes[k], values[k]);
+  });
+}
+
+void copy_cells(const io::CellChunk& m, Index first, io::CellChunk& chunk) {
   const auto b = static_cast<std::size_t>(m.indptr[static_cast<std::size_t>(first)]);
   const auto e = static_cast<std::size_t>(m.indptr[static_cast<std::size_t>(first + chunk.n_cells)]);
   chunk.indptr.resize(static_cast<std::size_t>(chunk.n_cells) + 1);

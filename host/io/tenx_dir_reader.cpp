@@ -31,7 +31,7 @@ std::unique_ptr<io::MatrixReader> open_tenx_dir(const std::string& dir, const io
                   "barcodes.tsv[.gz]; missing " +
                   std::string(matrix.empty() ? "matrix.mtx " : "") + (features.empty() ? "features.tsv " : "") +
                   (barcodes.empty() ? "barcodes.tsv" : ""));
-  const bool use_ids = options.gene_column == "id" || options.gene_column == "gene_ids";
+  const bool use_ids = use_gene_ids(options);
   // Column 1 holds the symbols (column 0 when a genes file has a single column).
   auto genes = read_names(features, use_ids ? 0 : 1);
   auto cells = read_names(barcodes, 0);

@@ -8,28 +8,31 @@
 
 namespace flashmm::detail {
 
+std::string find_tenx_group(hid_t file) {
+  if (h5::is_group(file, "matrix")) return "matrix";
+  std::string group;
+  for (const auto& s : h5::member_names(file)) {
+    if (h5::is_dataset(file, s + "/barcodes")) {
+      if (!group.empty())
+        throw IoError(h5::file_name(file) + ": several genomes (" + group + ", " + s + "); split the file per genome");
+      group = s;
+    }
+  }
+  return group;
+}
+
 std::unique_ptr<io::MatrixReader> open_tenx_h5(const std::string& path, const io::ReaderOptions& options) {
   H5MatrixSource src;
   src.path = path;
   src.file = h5::open_file(path);
   const hid_t file = src.file;
-  // v2 files name the group after the genome (e.g. "GRCh38"); take the only such group.
-  std::string group = "matrix";
-  if (!h5::is_group(file, group)) {
-    group.clear();
-    for (const auto& s : h5::member_names(file)) {
-      if (h5::is_dataset(file, s + "/barcodes") && h5::is_dataset(file, s + "/gene_names")) {
-        if (!group.empty()) throw IoError(path + ": several genomes (" + group + ", " + s + "); split the file per genome");
-        group = s;
-      }
-    }
-    if (group.empty()) throw IoError(path + ": no group 'matrix' (or v2 genome group); not a Cell Ranger .h5 file");
-  }
+  const std::string group = find_tenx_group(file);
+  if (group.empty()) throw IoError(path + ": no group 'matrix' (or v2 genome group); not a Cell Ranger .h5 file");
   h5::Handle m = h5::open_group(file, group);
   for (const char* name : {"data", "indices", "indptr", "shape", "barcodes"})
     if (!h5::is_dataset(m, name))
       throw IoError(path + ": " + group + "/" + name + " is missing; the file is not a complete Cell Ranger .h5 file");
-  const bool use_ids = options.gene_column == "id" || options.gene_column == "gene_ids";
+  const bool use_ids = use_gene_ids(options);
   if (h5::is_group(m, "features")) {
     h5::Handle f = h5::open_dataset(m, use_ids ? "features/id" : "features/name");
     src.gene_names = h5::read_strings(f);
@@ -37,7 +40,7 @@ std::unique_ptr<io::MatrixReader> open_tenx_h5(const std::string& path, const io
     h5::Handle f = h5::open_dataset(m, use_ids ? "genes" : "gene_names");
     src.gene_names = h5::read_strings(f);
   } else {
-    throw IoError(path + ": matrix/features is missing; the file is not a complete Cell Ranger .h5 file");
+    throw IoError(path + ": " + group + "/features (or gene_names) is missing; the file is not a complete Cell Ranger .h5 file");
   }
   {
     h5::Handle b = h5::open_dataset(m, "barcodes");
