@@ -4,8 +4,10 @@
 #include <flashmm/io/h5ad.hpp>
 #include <flashmm/metadata_csv.hpp>
 
+#include "formula/terms.hpp"
+#include "formula/variables.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -146,12 +148,17 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
 }
 
 bool formula_mentions(const std::string& formula, const std::string& name) {
-  auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.'; };
-  for (std::size_t pos = formula.find(name); pos != std::string::npos; pos = formula.find(name, pos + 1)) {
-    const bool left = pos == 0 || !ident(formula[pos - 1]);
-    const std::size_t end = pos + name.size();
-    const bool right = end == formula.size() || !ident(formula[end]);
-    if (left && right) return true;
+  namespace f = detail::formula;
+  f::ParsedFormula parsed;
+  try {
+    parsed = f::parse_terms(formula);
+  } catch (const ParseError&) {
+    return false;  // the design reports it, with the formulas in their order
+  }
+  for (const auto& var : parsed.variables) {
+    std::vector<const f::Node*> names;
+    f::collect_columns(*var.node, names);
+    if (std::any_of(names.begin(), names.end(), [&](const f::Node* n) { return n->text == name; })) return true;
   }
   return false;
 }
