@@ -8,9 +8,6 @@
 #include "formula/variables.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <map>
 #include <unordered_map>
 
 namespace flashmm::cli {
@@ -19,54 +16,6 @@ namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string number_label(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
-// h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader would
-// (levels sorted: numbers by value, strings in byte order, FALSE < TRUE).
-void make_categorical(MetadataColumn& c) {
-  using Kind = MetadataColumn::Kind;
-  if (c.kind == Kind::categorical) return;
-  const Index n = c.size();
-  MetadataColumn out;
-  out.name = c.name;
-  out.kind = Kind::categorical;
-  out.codes.assign(static_cast<std::size_t>(n), -1);
-  if (c.kind == Kind::numeric) {
-    std::vector<double> values;
-    for (double v : c.numbers) if (!std::isnan(v)) values.push_back(v);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    for (double v : values) out.levels.push_back(number_label(v));
-    for (Index i = 0; i < n; ++i) {
-      const double v = c.numbers[static_cast<std::size_t>(i)];
-      if (std::isnan(v)) continue;
-      out.codes[static_cast<std::size_t>(i)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
-    }
-  } else if (c.kind == Kind::boolean) {
-    out.levels = {"FALSE", "TRUE"};
-    for (Index i = 0; i < n; ++i)
-      if (!c.is_missing(i)) out.codes[static_cast<std::size_t>(i)] = c.booleans[static_cast<std::size_t>(i)] ? 1 : 0;
-  } else {
-    std::vector<std::string> values;
-    for (Index i = 0; i < n; ++i) if (!c.is_missing(i)) values.push_back(c.strings[static_cast<std::size_t>(i)]);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    out.levels = values;
-    for (Index i = 0; i < n; ++i) {
-      if (c.is_missing(i)) continue;
-      const auto& s = c.strings[static_cast<std::size_t>(i)];
-      out.codes[static_cast<std::size_t>(i)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), s) - values.begin());
-    }
-  }
-  c = std::move(out);
 }
 
 template <class T>
@@ -91,6 +40,7 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
   } else if (ends_with(source.input, ".h5ad")) {
     meta = io::read_h5ad_obs(source.input);
     from = "obs of '" + source.input + "'";
+    // h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader does.
     for (const auto& name : source.categorical) {
       auto it = std::find_if(meta.columns.begin(), meta.columns.end(), [&](const auto& c) { return c.name == name; });
       if (it == meta.columns.end())
