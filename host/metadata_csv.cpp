@@ -3,11 +3,9 @@
 
 #include "close_names.hpp"
 #include "io/path_util.hpp"
-#include "r_format.hpp"
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -125,50 +123,6 @@ int parse_bool(std::string_view s) {  // 1 true, 0 false, -1 neither
   if (s == "TRUE" || s == "true" || s == "True") return 1;
   if (s == "FALSE" || s == "false" || s == "False") return 0;
   return -1;
-}
-
-void make_categorical(MetadataColumn& col) {
-  using Kind = MetadataColumn::Kind;
-  const Index n = col.size();
-  std::vector<std::int32_t> codes(static_cast<std::size_t>(n), -1);
-  std::vector<std::string> levels;
-  if (col.kind == Kind::numeric) {
-    std::vector<double> values;
-    for (double v : col.numbers)
-      if (!std::isnan(v)) values.push_back(v);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    for (double v : values) levels.push_back(detail::r_format_number(v));
-    for (Index c = 0; c < n; ++c) {
-      const double v = col.numbers[static_cast<std::size_t>(c)];
-      if (std::isnan(v)) continue;
-      codes[static_cast<std::size_t>(c)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
-    }
-  } else if (col.kind == Kind::string || col.kind == Kind::boolean) {
-    std::vector<std::string> text(static_cast<std::size_t>(n));
-    for (Index c = 0; c < n; ++c) {
-      if (col.is_missing(c)) continue;
-      const auto k = static_cast<std::size_t>(c);
-      text[k] = col.kind == Kind::string ? col.strings[k] : (col.booleans[k] ? "TRUE" : "FALSE");
-      levels.push_back(text[k]);
-    }
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-    for (Index c = 0; c < n; ++c) {
-      if (col.is_missing(c)) continue;
-      const auto k = static_cast<std::size_t>(c);
-      codes[k] = static_cast<std::int32_t>(std::lower_bound(levels.begin(), levels.end(), text[k]) - levels.begin());
-    }
-  } else {
-    return;  // already categorical
-  }
-  MetadataColumn out;
-  out.name = std::move(col.name);
-  out.kind = Kind::categorical;
-  out.codes = std::move(codes);
-  out.levels = std::move(levels);
-  col = std::move(out);
 }
 
 }  // namespace

@@ -13,21 +13,18 @@
 #include <flashmm/error.hpp>
 #include <flashmm/simulate.hpp>
 
+#include "parallel.hpp"
 #include "simulate_random.hpp"
 
 #include <boost/math/distributions/normal.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <string>
-#include <thread>
 #include <utility>
 
 namespace flashmm {
@@ -372,89 +369,56 @@ struct Block {
   std::vector<CellOut> cells;
 };
 
-int thread_count(int requested, std::size_t blocks) {
-  std::size_t t = requested > 0 ? static_cast<std::size_t>(requested)
-                                : std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<int>(std::max<std::size_t>(1, std::min(t, blocks)));
-}
-
 // Draw cells [first, first + n) into blocks of kBlockCells, in parallel; blocks come back in
-// order, so the result does not depend on the thread count.
+// order and each cell draws from its own stream, so the result does not depend on the thread count.
 std::vector<Block> simulate_blocks(const Engine& e, Index first, Index n, int threads) {
-  const auto n_blocks = static_cast<std::size_t>((n + kBlockCells - 1) / kBlockCells);
-  std::vector<Block> blocks(n_blocks);
-  std::atomic<std::size_t> next{0};
-  const auto work = [&]() {
+  std::vector<Block> blocks(static_cast<std::size_t>((n + kBlockCells - 1) / kBlockCells));
+  detail::parallel_for_blocks(n, threads, kBlockCells, [&](std::int64_t lo, std::int64_t hi) {
+    Block& block = blocks[static_cast<std::size_t>(lo / kBlockCells)];
+    const Index begin = first + lo;
+    const auto n_block = static_cast<std::size_t>(hi - lo);
+    // Scratch of this block (its count vector comes back zeroed from every draw).
     Scratch scratch(e.background_genes);
     std::vector<CellHead> heads;
-    std::vector<std::int32_t> order;
-    std::vector<std::int64_t> tmp_start;  // where each cell's row begins in tmp_*
+    heads.reserve(n_block);
+    for (std::size_t i = 0; i < n_block; ++i) heads.push_back(begin_cell(e, begin + static_cast<Index>(i)));
+    // Draw the cells grouped by sample (a counting sort), so one sample's alias table stays
+    // in cache across its cells; rows are put back in cell order below.
+    std::vector<std::size_t> bucket(static_cast<std::size_t>(e.samples) + 1, 0);
+    for (const auto& h : heads) ++bucket[static_cast<std::size_t>(h.sample) + 1];
+    std::partial_sum(bucket.begin(), bucket.end(), bucket.begin());
+    std::vector<std::int32_t> order(n_block, 0);
+    for (std::size_t i = 0; i < n_block; ++i)
+      order[bucket[static_cast<std::size_t>(heads[i].sample)]++] = static_cast<std::int32_t>(i);
+    std::vector<std::int64_t> tmp_start(n_block, 0);  // where each cell's row begins in tmp_*
     std::vector<std::int32_t> tmp_indices, tmp_counts;
-    for (std::size_t b = next++; b < n_blocks; b = next++) {
-      Block& block = blocks[b];
-      const Index begin = first + static_cast<Index>(b) * kBlockCells;
-      const auto n_block = static_cast<std::size_t>(std::min(first + n, begin + kBlockCells) - begin);
-      heads.clear();
-      for (std::size_t i = 0; i < n_block; ++i) heads.push_back(begin_cell(e, begin + static_cast<Index>(i)));
-      // Draw the cells grouped by sample (a counting sort), so one sample's alias table stays
-      // in cache across its cells; rows are put back in cell order below.
-      std::vector<std::size_t> bucket(static_cast<std::size_t>(e.samples) + 1, 0);
-      for (const auto& h : heads) ++bucket[static_cast<std::size_t>(h.sample) + 1];
-      std::partial_sum(bucket.begin(), bucket.end(), bucket.begin());
-      order.assign(n_block, 0);
-      for (std::size_t i = 0; i < n_block; ++i)
-        order[bucket[static_cast<std::size_t>(heads[i].sample)]++] = static_cast<std::int32_t>(i);
-      tmp_indices.clear();
-      tmp_counts.clear();
-      tmp_start.assign(n_block, 0);
-      block.cells.assign(n_block, CellOut{});
-      block.row_nnz.assign(n_block, 0);
-      for (const std::int32_t i : order) {
-        const auto ii = static_cast<std::size_t>(i);
-        tmp_start[ii] = static_cast<std::int64_t>(tmp_indices.size());
-        // Real data hold no empty cells (quality control removes them, and log(libsize) needs
-        // libsize > 0): an empty cell is drawn again from its own stream, a bounded number of times.
-        std::int64_t total = 0;
-        for (int attempt = 0; attempt < 100 && total == 0; ++attempt) {
-          tmp_indices.resize(static_cast<std::size_t>(tmp_start[ii]));
-          tmp_counts.resize(static_cast<std::size_t>(tmp_start[ii]));
-          total = draw_counts(e, heads[ii], scratch, tmp_indices, tmp_counts);
-        }
-        block.cells[ii] = {heads[ii].sample, heads[ii].cluster, total};
-        block.row_nnz[ii] = static_cast<std::int64_t>(tmp_indices.size()) - tmp_start[ii];
+    block.cells.assign(n_block, CellOut{});
+    block.row_nnz.assign(n_block, 0);
+    for (const std::int32_t i : order) {
+      const auto ii = static_cast<std::size_t>(i);
+      tmp_start[ii] = static_cast<std::int64_t>(tmp_indices.size());
+      // Real data hold no empty cells (quality control removes them, and log(libsize) needs
+      // libsize > 0): an empty cell is drawn again from its own stream, a bounded number of times.
+      std::int64_t total = 0;
+      for (int attempt = 0; attempt < 100 && total == 0; ++attempt) {
+        tmp_indices.resize(static_cast<std::size_t>(tmp_start[ii]));
+        tmp_counts.resize(static_cast<std::size_t>(tmp_start[ii]));
+        total = draw_counts(e, heads[ii], scratch, tmp_indices, tmp_counts);
       }
-      block.indices.resize(tmp_indices.size());
-      block.counts.resize(tmp_counts.size());
-      std::size_t pos = 0;
-      for (std::size_t i = 0; i < n_block; ++i) {
-        const auto from = static_cast<std::size_t>(tmp_start[i]);
-        const auto len = static_cast<std::size_t>(block.row_nnz[i]);
-        std::copy_n(tmp_indices.begin() + static_cast<std::ptrdiff_t>(from), len, block.indices.begin() + static_cast<std::ptrdiff_t>(pos));
-        std::copy_n(tmp_counts.begin() + static_cast<std::ptrdiff_t>(from), len, block.counts.begin() + static_cast<std::ptrdiff_t>(pos));
-        pos += len;
-      }
+      block.cells[ii] = {heads[ii].sample, heads[ii].cluster, total};
+      block.row_nnz[ii] = static_cast<std::int64_t>(tmp_indices.size()) - tmp_start[ii];
     }
-  };
-  const int n_threads = threads;
-  if (n_threads <= 1) {
-    work();
-  } else {
-    std::vector<std::jthread> pool;
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    for (int i = 0; i < n_threads; ++i)
-      pool.emplace_back([&]() {
-        try {
-          work();
-        } catch (...) {
-          const std::lock_guard lock(error_mutex);
-          if (!error) error = std::current_exception();
-          next = n_blocks;  // stop the others early
-        }
-      });
-    pool.clear();  // join
-    if (error) std::rethrow_exception(error);
-  }
+    block.indices.resize(tmp_indices.size());
+    block.counts.resize(tmp_counts.size());
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < n_block; ++i) {
+      const auto from = static_cast<std::ptrdiff_t>(tmp_start[i]);
+      const auto len = static_cast<std::size_t>(block.row_nnz[i]);
+      std::copy_n(tmp_indices.begin() + from, len, block.indices.begin() + static_cast<std::ptrdiff_t>(pos));
+      std::copy_n(tmp_counts.begin() + from, len, block.counts.begin() + static_cast<std::ptrdiff_t>(pos));
+      pos += len;
+    }
+  });
   return blocks;
 }
 
@@ -477,6 +441,33 @@ void append_blocks(std::vector<Block>& blocks, std::vector<std::int64_t>& indptr
 }  // namespace
 
 std::string simulated_cell_id(Index cell) { return "Cell" + std::to_string(cell + 1); }
+
+Metadata simulated_obs(const SimulationDesign& design, std::vector<std::int32_t> sample,
+                       std::vector<std::int32_t> cluster, std::vector<double> libsize) {
+  const auto column = [](const char* name, MetadataColumn::Kind kind) {
+    MetadataColumn c;
+    c.name = name;
+    c.kind = kind;
+    return c;
+  };
+  MetadataColumn sam = column("sam", MetadataColumn::Kind::categorical);
+  MetadataColumn cls = column("cls", MetadataColumn::Kind::categorical);
+  MetadataColumn trt = column("trt", MetadataColumn::Kind::categorical);
+  MetadataColumn lib = column("libsize", MetadataColumn::Kind::numeric);
+  sam.levels = design.sample_levels;
+  cls.levels = design.cluster_levels;
+  trt.levels = design.treatment_levels;
+  trt.codes.reserve(sample.size());
+  for (const std::int32_t s : sample) trt.codes.push_back(design.sample_treatment[static_cast<std::size_t>(s)]);
+  sam.codes = std::move(sample);
+  cls.codes = std::move(cluster);
+  lib.numbers = std::move(libsize);
+  Metadata obs;
+  obs.cell_ids.reserve(sam.codes.size());
+  for (std::size_t c = 0; c < sam.codes.size(); ++c) obs.cell_ids.push_back(simulated_cell_id(static_cast<Index>(c)));
+  obs.columns = {std::move(sam), std::move(cls), std::move(trt), std::move(lib)};
+  return obs;
+}
 
 SimulationDesign make_simulation_design(const SimulationOptions& o) {
   validate(o);
@@ -564,8 +555,7 @@ void simulate_chunks(const SimulationOptions& options, Index cells_per_chunk,
   SimulationChunk chunk;
   for (Index first = 0; first < options.cells; first += cells_per_chunk) {
     const Index n = std::min(cells_per_chunk, options.cells - first);
-    const auto n_blocks = static_cast<std::size_t>((n + kBlockCells - 1) / kBlockCells);
-    auto blocks = simulate_blocks(engine, first, n, thread_count(options.threads, n_blocks));
+    auto blocks = simulate_blocks(engine, first, n, options.threads);
     chunk.first_cell = first;
     chunk.n_cells = n;
     chunk.n_genes = options.genes;
@@ -598,23 +588,11 @@ Simulation simulate(const SimulationOptions& options) {
   sim.mean_scale = design.mean_scale;
 
   const auto n_cells = static_cast<std::size_t>(options.cells);
-  const auto column = [](const char* name, MetadataColumn::Kind kind) {
-    MetadataColumn c;
-    c.name = name;
-    c.kind = kind;
-    return c;
-  };
-  MetadataColumn sam = column("sam", MetadataColumn::Kind::categorical);
-  MetadataColumn cls = column("cls", MetadataColumn::Kind::categorical);
-  MetadataColumn trt = column("trt", MetadataColumn::Kind::categorical);
-  MetadataColumn lib = column("libsize", MetadataColumn::Kind::numeric);
-  sam.levels = design.sample_levels;
-  cls.levels = design.cluster_levels;
-  trt.levels = design.treatment_levels;
-  sam.codes.reserve(n_cells);
-  cls.codes.reserve(n_cells);
-  trt.codes.reserve(n_cells);
-  lib.numbers.reserve(n_cells);
+  std::vector<std::int32_t> sample, cluster;
+  std::vector<double> libsize;
+  sample.reserve(n_cells);
+  cluster.reserve(n_cells);
+  libsize.reserve(n_cells);
   sim.indptr.reserve(n_cells + 1);
   sim.indptr.push_back(0);
 
@@ -623,8 +601,7 @@ Simulation simulate(const SimulationOptions& options) {
   constexpr Index kRange = Index{1} << 16;
   for (Index first = 0; first < options.cells; first += kRange) {
     const Index n = std::min(kRange, options.cells - first);
-    const auto n_blocks = static_cast<std::size_t>((n + kBlockCells - 1) / kBlockCells);
-    auto blocks = simulate_blocks(engine, first, n, thread_count(options.threads, n_blocks));
+    auto blocks = simulate_blocks(engine, first, n, options.threads);
     std::size_t nnz = 0;
     for (const auto& b : blocks) nnz += b.indices.size();
     const std::size_t need = sim.indices.size() + nnz;
@@ -635,17 +612,13 @@ Simulation simulate(const SimulationOptions& options) {
       sim.counts.reserve(std::max(need, estimate));
     }
     append_blocks(blocks, sim.indptr, sim.indices, sim.counts, [&](const CellOut& c) {
-      sam.codes.push_back(c.sample);
-      cls.codes.push_back(c.cluster);
-      trt.codes.push_back(design.sample_treatment[static_cast<std::size_t>(c.sample)]);
-      lib.numbers.push_back(static_cast<double>(c.total));
+      sample.push_back(c.sample);
+      cluster.push_back(c.cluster);
+      libsize.push_back(static_cast<double>(c.total));
     });
   }
-
-  sim.cell_ids.reserve(n_cells);
-  for (std::size_t c = 0; c < n_cells; ++c) sim.cell_ids.push_back(simulated_cell_id(static_cast<Index>(c)));
-  sim.obs.cell_ids = sim.cell_ids;
-  sim.obs.columns = {std::move(sam), std::move(cls), std::move(trt), std::move(lib)};
+  sim.obs = simulated_obs(design, std::move(sample), std::move(cluster), std::move(libsize));
+  sim.cell_ids = sim.obs.cell_ids;
   return sim;
 }
 

@@ -4,68 +4,16 @@
 #include <flashmm/io/h5ad.hpp>
 #include <flashmm/metadata_csv.hpp>
 
+#include "formula/terms.hpp"
+#include "formula/variables.hpp"
+#include "io/path_util.hpp"
+
 #include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <cstdio>
-#include <map>
 #include <unordered_map>
 
 namespace flashmm::cli {
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string number_label(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-
-// h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader would
-// (levels sorted: numbers by value, strings in byte order, FALSE < TRUE).
-void make_categorical(MetadataColumn& c) {
-  using Kind = MetadataColumn::Kind;
-  if (c.kind == Kind::categorical) return;
-  const Index n = c.size();
-  MetadataColumn out;
-  out.name = c.name;
-  out.kind = Kind::categorical;
-  out.codes.assign(static_cast<std::size_t>(n), -1);
-  if (c.kind == Kind::numeric) {
-    std::vector<double> values;
-    for (double v : c.numbers) if (!std::isnan(v)) values.push_back(v);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    for (double v : values) out.levels.push_back(number_label(v));
-    for (Index i = 0; i < n; ++i) {
-      const double v = c.numbers[static_cast<std::size_t>(i)];
-      if (std::isnan(v)) continue;
-      out.codes[static_cast<std::size_t>(i)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
-    }
-  } else if (c.kind == Kind::boolean) {
-    out.levels = {"FALSE", "TRUE"};
-    for (Index i = 0; i < n; ++i)
-      if (!c.is_missing(i)) out.codes[static_cast<std::size_t>(i)] = c.booleans[static_cast<std::size_t>(i)] ? 1 : 0;
-  } else {
-    std::vector<std::string> values;
-    for (Index i = 0; i < n; ++i) if (!c.is_missing(i)) values.push_back(c.strings[static_cast<std::size_t>(i)]);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    out.levels = values;
-    for (Index i = 0; i < n; ++i) {
-      if (c.is_missing(i)) continue;
-      const auto& s = c.strings[static_cast<std::size_t>(i)];
-      out.codes[static_cast<std::size_t>(i)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), s) - values.begin());
-    }
-  }
-  c = std::move(out);
-}
 
 template <class T>
 std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& rows) {
@@ -86,9 +34,10 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
     o.categorical = source.categorical;
     meta = read_metadata_csv(source.metadata_file, o);
     from = "--metadata '" + source.metadata_file + "'";
-  } else if (ends_with(source.input, ".h5ad")) {
+  } else if (detail::ends_with_nocase(source.input, ".h5ad")) {
     meta = io::read_h5ad_obs(source.input);
     from = "obs of '" + source.input + "'";
+    // h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader does.
     for (const auto& name : source.categorical) {
       auto it = std::find_if(meta.columns.begin(), meta.columns.end(), [&](const auto& c) { return c.name == name; });
       if (it == meta.columns.end())
@@ -146,12 +95,17 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
 }
 
 bool formula_mentions(const std::string& formula, const std::string& name) {
-  auto ident = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.'; };
-  for (std::size_t pos = formula.find(name); pos != std::string::npos; pos = formula.find(name, pos + 1)) {
-    const bool left = pos == 0 || !ident(formula[pos - 1]);
-    const std::size_t end = pos + name.size();
-    const bool right = end == formula.size() || !ident(formula[end]);
-    if (left && right) return true;
+  namespace f = detail::formula;
+  f::ParsedFormula parsed;
+  try {
+    parsed = f::parse_terms(formula);
+  } catch (const ParseError&) {
+    return false;  // the design reports it, with the formulas in their order
+  }
+  for (const auto& var : parsed.variables) {
+    std::vector<const f::Node*> names;
+    f::collect_columns(*var.node, names);
+    if (std::any_of(names.begin(), names.end(), [&](const f::Node* n) { return n->text == name; })) return true;
   }
   return false;
 }

@@ -26,7 +26,7 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
 void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& formulas,
                      Index chunk_cells);
 
-/// True if `formula` mentions the variable `name` as a whole identifier.
+/// True if `formula` reads the metadata column `name` (false for a formula that does not parse).
 bool formula_mentions(const std::string& formula, const std::string& name);
 
 }  // namespace flashmm::cli

@@ -23,7 +23,6 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
   sub->add_option("--transform", o.transform, "Expression transform: log2p1 = log2(1 + x), or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"log2p1", "none"}));
-  sub->add_option("--threads", o.threads, "Threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   sub->add_option("--chunk-cells", o.chunk_cells, "Cells read per block")->capture_default_str()->check(
       CLI::PositiveNumber);
   sub->add_option("--metadata", o.metadata, "Cell metadata .csv/.tsv, first column the cell ids");
@@ -31,15 +30,12 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->take_all();
-  sub->add_option("--layer", o.layer, "h5ad: read layers/NAME instead of X");
-  sub->add_flag("--use-raw", o.use_raw, "h5ad: read raw/X");
-  sub->add_option("--gene-column", o.gene_column, "h5ad: var column with gene names; 10x: 'id' for feature ids");
-  sub->add_option("--genes", o.genes_file, ".mtx: file of gene names, one a line");
-  sub->add_option("--cells", o.cells_file, ".mtx: file of cell ids, one a line");
-  sub->add_option("--device", o.device, "auto (GPU when usable), cpu or gpu")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
-  sub->add_flag("--quiet", o.quiet, "No progress, timings or warnings on stderr");
+  sub->add_option("--layer", o.reader.layer, "h5ad: read layers/NAME instead of X");
+  sub->add_flag("--use-raw", o.reader.use_raw, "h5ad: read raw/X");
+  sub->add_option("--gene-column", o.reader.gene_column, "h5ad: var column with gene names; 10x: 'id' for feature ids");
+  sub->add_option("--genes", o.reader.genes_file, ".mtx: file of gene names, one a line");
+  sub->add_option("--cells", o.reader.cells_file, ".mtx: file of cell ids, one a line");
+  add_run_options(sub, o.run);
 }
 
 Transform parse_transform(const std::string& name) { return name == "none" ? Transform::none : Transform::log2p1; }
@@ -69,15 +65,9 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                                   const std::function<void(const DesignBuilder&)>& before_stream,
                                   io::StatsProvenance* provenance) {
   auto warn = [&](const std::string& s) {
-    if (!o.quiet) std::fprintf(stderr, "warning: %s\n", s.c_str());
+    if (!o.run.quiet) std::fprintf(stderr, "warning: %s\n", s.c_str());
   };
-  io::ReaderOptions ro;
-  ro.layer = o.layer;
-  ro.use_raw = o.use_raw;
-  ro.gene_column = o.gene_column;
-  ro.genes_file = o.genes_file;
-  ro.cells_file = o.cells_file;
-  auto reader = io::open_matrix(o.input, ro);
+  auto reader = io::open_matrix(o.input, o.reader);
   const Index n_cells = reader->n_cells(), n_genes = reader->n_genes();
   const Index end = range.end < 0 ? n_cells : range.end;
   if (end > n_cells)
@@ -93,9 +83,9 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   for (const auto& w : design.warnings()) warn(w);
   if (before_stream) before_stream(design);
 
-  Stage stage("reading " + o.input, end - range.begin, "cells", o.quiet);
-  ModelStatsAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.threads,
-                            parse_device(o.device));
+  Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
+  ModelStatsAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
+                            parse_device(o.run.device));
   io::CellChunk chunk;
   Index position = 0;  // cells of the input passed so far
   while (position < end && reader->next_chunk(chunk, o.chunk_cells)) {

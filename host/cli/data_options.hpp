@@ -2,8 +2,11 @@
 // Internal: the options that say which cells to read and how to model them (de, sumstats), and
 // the streaming of the cells into summary statistics.
 #include <flashmm/formula.hpp>
+#include <flashmm/io/matrix_reader.hpp>
 #include <flashmm/io/stats_file.hpp>
 #include <flashmm/summary_stats.hpp>
+
+#include "cli/run_options.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -18,20 +21,14 @@ struct DataOptions {
   std::string fixed;
   std::vector<std::string> random;
   std::string transform = "log2p1";
-  int threads = 0;
   Index chunk_cells = 20000;
   std::string metadata;
   std::vector<std::string> categorical;
-  std::string layer;
-  bool use_raw = false;
-  std::string gene_column;
-  std::string genes_file;
-  std::string cells_file;
-  std::string device = "auto";
-  bool quiet = false;
+  io::ReaderOptions reader;  ///< --layer, --use-raw, --gene-column, --genes, --cells
+  RunOptions run;
 };
 
-/// Registers the input, model and reading options on a subcommand.
+/// Registers the input, model, reading and run options on a subcommand.
 void add_data_options(CLI::App* sub, DataOptions& o);
 
 /// A half-open range of cells [begin, end) of the input; end < 0: to the last cell.

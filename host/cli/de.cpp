@@ -24,7 +24,7 @@ void run_de(const DeOptions& o) {
   // A typo in a contrast should not cost a pass over the data: check them once the names are known.
   const SummaryStats stats = stream_summary_stats(
       o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.fit.contrasts); }, &prov);
-  fit_and_write(stats, o.fit, o.data.threads, o.data.device, o.data.quiet,
+  fit_and_write(stats, o.fit, o.data.run,
                 model_provenance(o.data.input, o.data.fixed, o.data.random, o.data.transform), out);
 }
 

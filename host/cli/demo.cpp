@@ -8,6 +8,7 @@
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/run_options.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -28,9 +29,8 @@ struct DemoOptions {
     s.nonzero_fraction = 0.6;
     return s;
   }();
-  int threads = 0;
+  RunOptions run;  // device auto: the GPU when usable, else the CPU (saying why once)
   Index chunk_cells = 20000;
-  std::string device = "auto";  // auto: the GPU when usable, else the CPU (saying why once)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -46,14 +46,14 @@ void run_demo(const DemoOptions& o) {
 
   auto t0 = std::chrono::steady_clock::now();
   SimulationOptions so = o.sim;
-  so.threads = o.threads;
+  so.threads = o.run.threads;
   const Simulation sim = simulate(so);
   const double t_sim = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();
   const DesignBuilder design(sim.obs, fixed, {random});
-  const Device device = parse_device(o.device);
-  ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.threads, device);
+  const Device device = parse_device(o.run.device);
+  ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.run.threads, device);
   for (Index c0 = 0; c0 < sim.n_cells; c0 += o.chunk_cells) {
     const Index c1 = std::min(sim.n_cells, c0 + o.chunk_cells);
     std::vector<std::int64_t> indptr;
@@ -65,7 +65,7 @@ void run_demo(const DemoOptions& o) {
 
   t0 = std::chrono::steady_clock::now();
   LmmOptions lmm;
-  lmm.threads = o.threads;
+  lmm.threads = o.run.threads;
   lmm.device = device;
   const LmmFit fit = fit_lmm(stats, lmm);
   const DeTable table = de_table(fit, coefficient_contrasts(fit.fixed_names));
@@ -114,10 +114,7 @@ void add_demo(CLI::App& app) {
   sub->add_option("--nonzero-fraction", opts->sim.nonzero_fraction, "Expected fraction of nonzero counts")
       ->capture_default_str();
   sub->add_option("--seed", opts->sim.seed, "Random seed")->capture_default_str();
-  sub->add_option("--threads", opts->threads, "Threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  sub->add_option("--device", opts->device, "Where to compute: auto (the GPU when usable), cpu or gpu")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+  add_run_options(sub, opts->run, false);
   set_action(sub, [opts] { run_demo(*opts); });
 }
 

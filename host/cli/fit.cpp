@@ -14,9 +14,7 @@ namespace {
 struct FitCommandOptions {
   std::string stats;
   FitOptions fit;
-  int threads = 0;
-  std::string device = "auto";
-  bool quiet = false;
+  RunOptions run;
 };
 
 void run_fit(const FitCommandOptions& o) {
@@ -24,7 +22,7 @@ void run_fit(const FitCommandOptions& o) {
   io::StatsProvenance prov;
   const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
   tests_for(stats.fixed_names, o.fit.contrasts);
-  fit_and_write(stats, o.fit, o.threads, o.device, o.quiet,
+  fit_and_write(stats, o.fit, o.run,
                 model_provenance(o.stats, prov.fixed_formula, prov.random_formulas, prov.transform), out);
 }
 
@@ -35,12 +33,7 @@ void add_fit(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("fit", "Fit and test from a summary-statistics file (flashmm sumstats/merge)");
   sub->add_option("stats", o->stats, "Summary-statistics file")->required();
   add_fit_options(sub, o->fit);
-  sub->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str()->check(
-      CLI::NonNegativeNumber);
-  sub->add_option("--device", o->device, "auto (GPU when usable), cpu or gpu")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
-  sub->add_flag("--quiet", o->quiet, "No progress, timings or warnings on stderr");
+  add_run_options(sub, o->run);
   set_action(sub, [o] { run_fit(*o); });
 }
 

@@ -38,10 +38,16 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
   sub->add_flag("--force", o.force, "Overwrite results already in --out");
 }
 
+namespace {
+constexpr const char* kFitFile = "fit.h5";
+}  // namespace
+
 const std::vector<std::string>& fit_output_names() {
-  static const std::vector<std::string> names = {"coef.tsv",  "se.tsv",       "t.tsv",     "p.tsv",
-                                                 "theta.tsv", "se_theta.tsv", "dlogL.tsv", "genes.tsv",
-                                                 "de.tsv",    "fit.h5"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n(kTableFiles.begin(), kTableFiles.end());
+    n.push_back(kFitFile);
+    return n;
+  }();
   return names;
 }
 
@@ -63,8 +69,10 @@ io::FitProvenance model_provenance(const std::string& input, const std::string& 
   return {{"input", input}, {"fixed", fixed}, {"random", joined}, {"transform", transform}};
 }
 
-void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,
-                   io::FitProvenance provenance, OutputDir& out) {
+void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
+                   OutputDir& out) {
+  const int threads = run.threads;
+  const bool quiet = run.quiet;
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
   LmmOptions lo;
   lo.method = o.method == "ml" ? Method::ml : Method::reml;
@@ -75,7 +83,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, 
   lo.df = o.df == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
   lo.robust = o.robust;
   lo.nonnegative = o.nonnegative;
-  lo.device = parse_device(device);
+  lo.device = parse_device(run.device);
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
   const LmmFit fit = fit_lmm(stats, lo);
@@ -97,7 +105,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, 
   provenance["df"] = o.df;
   provenance["robust"] = o.robust ? "true" : "false";
   provenance["nonnegative"] = o.nonnegative ? "true" : "false";
-  io::write_fit(out.temp_path("fit.h5"), fit, provenance);
+  io::write_fit(out.temp_path(kFitFile), fit, provenance);
   out.commit();
   writing.finish();
 }

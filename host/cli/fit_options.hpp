@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/run_options.hpp"
+
 #include <string>
 #include <vector>
 
@@ -40,8 +42,8 @@ io::FitProvenance model_provenance(const std::string& input, const std::string& 
                                    const std::vector<std::string>& random, const std::string& transform);
 
 /// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
-/// threads, device and quiet as in DataOptions; provenance goes into fit.h5.
-void fit_and_write(const SummaryStats& stats, const FitOptions& o, int threads, const std::string& device, bool quiet,
-                   io::FitProvenance provenance, class OutputDir& out);
+/// Provenance goes into fit.h5.
+void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
+                   class OutputDir& out);
 
 }  // namespace flashmm::cli

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flashmm::cli {
@@ -59,18 +60,18 @@ void write_gene_matrix(OutputDir& out, const std::string& name, const std::vecto
 
 void write_fit_tables(OutputDir& out, const LmmFit& fit) {
   const auto& genes = fit.gene_names;
-  write_gene_matrix(out, "coef.tsv", genes, fit.fixed_names, fit.coef);
-  write_gene_matrix(out, "se.tsv", genes, fit.fixed_names, fit.se);
-  write_gene_matrix(out, "t.tsv", genes, fit.fixed_names, fit.t);
-  write_gene_matrix(out, "p.tsv", genes, fit.fixed_names, fit.p);
   std::vector<std::string> theta_names = fit.component_names;
   theta_names.push_back("residual");
-  write_gene_matrix(out, "theta.tsv", genes, theta_names, fit.theta);
-  write_gene_matrix(out, "se_theta.tsv", genes, theta_names, fit.se_theta);
-  write_gene_matrix(out, "dlogL.tsv", genes, theta_names, fit.dlogL);
+  // In the order of kTableFiles.
+  const std::pair<const std::vector<std::string>*, const Eigen::MatrixXd*> matrices[] = {
+      {&fit.fixed_names, &fit.coef}, {&fit.fixed_names, &fit.se},       {&fit.fixed_names, &fit.t},
+      {&fit.fixed_names, &fit.p},    {&theta_names, &fit.theta},        {&theta_names, &fit.se_theta},
+      {&theta_names, &fit.dlogL}};
+  std::size_t file = 0;
+  for (const auto& [columns, m] : matrices) write_gene_matrix(out, kTableFiles[file++], genes, *columns, *m);
 
   {
-    TsvFile f(out.temp_path("genes.tsv"));
+    TsvFile f(out.temp_path(kTableFiles[file]));
     f.text("gene\tniter\tconverged\tlogLik\tdf\tstatus\n");
     for (Index g = 0; g < fit.n_genes(); ++g) {
       const auto gi = static_cast<std::size_t>(g);
@@ -88,7 +89,7 @@ void write_fit_tables(OutputDir& out, const LmmFit& fit) {
 
 void write_de_table(OutputDir& out, const DeTable& table) {
   {
-    TsvFile f(out.temp_path("de.tsv"));
+    TsvFile f(out.temp_path(kTableFiles.back()));
     f.text("gene\ttest\tcoef\tse\tt\tdf\tp\tfdr\tconverged\n");
     for (std::size_t g = 0; g < table.genes.size(); ++g) {
       const auto gi = static_cast<Index>(g);

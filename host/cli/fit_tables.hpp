@@ -5,10 +5,17 @@
 
 #include "cli/output_dir.hpp"
 
+#include <array>
+
 namespace flashmm::cli {
 
 // Files go into `out` as temporary files; the caller commits. Numbers use %.17g so they read back
 // to the same double; NaN is written NA.
+
+/// The files of write_fit_tables (the seven gene matrices, then genes.tsv) and of write_de_table (the last).
+inline constexpr std::array<const char*, 9> kTableFiles = {"coef.tsv",  "se.tsv",       "t.tsv",     "p.tsv",
+                                                           "theta.tsv", "se_theta.tsv", "dlogL.tsv", "genes.tsv",
+                                                           "de.tsv"};
 
 /// coef/se/t/p.tsv, theta/se_theta/dlogL.tsv and genes.tsv (gene niter converged logLik df status).
 void write_fit_tables(OutputDir& out, const LmmFit& fit);

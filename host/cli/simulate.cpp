@@ -6,6 +6,8 @@
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
+#include "io/gzip_lines.hpp"
+#include "io/path_util.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -24,53 +26,27 @@ struct SimulateOptions {
   std::string out;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Per-cell obs gathered chunk by chunk: four numbers a cell, small next to the counts.
+// Per-cell obs gathered chunk by chunk: a few numbers a cell, small next to the counts.
 struct ObsCodes {
-  std::vector<std::int32_t> sam, cls, trt;
+  std::vector<std::int32_t> sam, cls;
   std::vector<double> libsize;
   void add(const SimulationChunk& c) {
     sam.insert(sam.end(), c.sample.begin(), c.sample.end());
     cls.insert(cls.end(), c.cluster.begin(), c.cluster.end());
-    trt.insert(trt.end(), c.treatment.begin(), c.treatment.end());
     libsize.insert(libsize.end(), c.libsize.begin(), c.libsize.end());
   }
-  Metadata metadata(const SimulationDesign& d) const {
-    Metadata m;
-    m.cell_ids.reserve(sam.size());
-    for (std::size_t i = 0; i < sam.size(); ++i) m.cell_ids.push_back(simulated_cell_id(static_cast<Index>(i)));
-    auto cat = [](std::string name, std::vector<std::int32_t> codes, std::vector<std::string> levels) {
-      MetadataColumn c;
-      c.name = std::move(name);
-      c.kind = MetadataColumn::Kind::categorical;
-      c.codes = std::move(codes);
-      c.levels = std::move(levels);
-      return c;
-    };
-    m.columns.push_back(cat("sam", sam, d.sample_levels));
-    m.columns.push_back(cat("cls", cls, d.cluster_levels));
-    m.columns.push_back(cat("trt", trt, d.treatment_levels));
-    MetadataColumn lib;
-    lib.name = "libsize";
-    lib.kind = MetadataColumn::Kind::numeric;
-    lib.numbers = libsize;
-    m.columns.push_back(std::move(lib));
-    return m;
+  Metadata take_metadata(const SimulationDesign& d) {
+    return simulated_obs(d, std::move(sam), std::move(cls), std::move(libsize));
   }
 };
 
 void write_text(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw IoError("cannot write '" + tmp.string() + "'; check that its directory exists and is writable");
+  detail::TempFile tmp(path.string());
+  std::FILE* f = std::fopen(tmp.temp_path().c_str(), "w");
+  if (!f) throw IoError("cannot write '" + tmp.temp_path() + "'; check that its directory exists and is writable");
   const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw IoError("error writing '" + tmp.string() + "' (disk full?)");
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw IoError("cannot move '" + tmp.string() + "' to '" + path.string() + "': " + ec.message());
+  if (std::fclose(f) != 0 || !ok) throw IoError("error writing '" + tmp.temp_path() + "' (disk full?)");
+  tmp.commit();
 }
 
 std::string truth_table(const SimulationDesign& d) {
@@ -102,7 +78,7 @@ void run_simulate(const SimulateOptions& o) {
   const fs::path out(o.out);
   ObsCodes obs;
   fs::path truth_path;
-  if (ends_with(o.out, ".h5ad")) {
+  if (detail::ends_with_nocase(o.out, ".h5ad")) {
     if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
       throw IoError("the directory of --out '" + o.out + "' does not exist; create it first");
     io::H5adWriter writer(o.out, design.gene_names);
@@ -118,10 +94,12 @@ void run_simulate(const SimulateOptions& o) {
       writer.append(v);
       obs.add(c);
     });
-    writer.finish(obs.metadata(design));
+    writer.finish(obs.take_metadata(design));
     truth_path = (out.has_parent_path() ? out.parent_path() : fs::path(".")) / "truth.tsv";
   } else {
     // write_10x_dir takes the whole matrix; a 10x directory is for data sets that fit in memory.
+    // The counts stream straight into doubles (12 bytes a nonzero): simulate() and then a double
+    // copy would hold 16, and a float copy would round counts above 2^24.
     std::vector<std::int64_t> indptr{0};
     std::vector<std::int32_t> indices;
     std::vector<double> values;
@@ -132,7 +110,7 @@ void run_simulate(const SimulateOptions& o) {
       values.insert(values.end(), c.counts.begin(), c.counts.end());
       obs.add(c);
     });
-    const Metadata m = obs.metadata(design);
+    const Metadata m = obs.take_metadata(design);
     CsrView<double> v;
     v.rows = static_cast<Index>(indptr.size() - 1);
     v.cols = design.genes;

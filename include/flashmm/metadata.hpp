@@ -35,4 +35,10 @@ struct Metadata {
   const MetadataColumn* find(const std::string& name) const;
 };
 
+/// Recodes a numeric, string or boolean column as categorical, as R's factor() does: the levels
+/// are the distinct values sorted (numbers by value, labelled as R prints them, "1e+05"; strings
+/// in byte order; FALSE before TRUE) and missing values get code -1. A categorical column is left
+/// as it is.
+void make_categorical(MetadataColumn& column);
+
 }  // namespace flashmm

@@ -86,6 +86,12 @@ SimulationDesign make_simulation_design(const SimulationOptions& options);
 /// Name of cell i (0-based): "Cell<i+1>", as FLASHMM names them.
 std::string simulated_cell_id(Index cell);
 
+/// The obs of simulated cells 0..n-1 from each cell's sample code, cluster code and total count
+/// (n entries each): cell ids simulated_cell_id(i), columns sam, cls, trt (categorical with the
+/// design's levels; trt is the sample's treatment) and libsize (numeric). Simulation::obs is this.
+Metadata simulated_obs(const SimulationDesign& design, std::vector<std::int32_t> sample,
+                       std::vector<std::int32_t> cluster, std::vector<double> libsize);
+
 /// A block of consecutive cells, cells x genes CSR with sorted gene indices.
 struct SimulationChunk {
   Index first_cell = 0;                ///< global index of the chunk's first cell

@@ -82,6 +82,16 @@ TEST(CliDe, H5adMatchesFlashmmFixtures) {
   EXPECT_GT(fs::file_size(out / "fit.h5"), 0u);
 }
 
+// The file name's suffix is matched without regard to case: S1.H5AD is read, with its obs as
+// the metadata, exactly as s1.h5ad.
+TEST(CliDe, UpperCaseH5adSuffix) {
+  const fs::path dir = work_dir("de_h5ad_upper");
+  fs::copy_file(data_path("s1.h5ad"), dir / "S1.H5AD", fs::copy_options::overwrite_existing);
+  const CliRun r = run_cli("de " + q(dir / "S1.H5AD") + " " + kModel + " --out " + q(dir / "out"), dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_matches(dir / "out" / "coef.tsv", "s1_reml_coef.csv");
+}
+
 TEST(CliDe, SameResultsFrom10xAndMtx) {
   const fs::path dir = work_dir("de_formats");
   const std::string meta = " --metadata " + q(data_path("s1_metadata.csv")) + " ";

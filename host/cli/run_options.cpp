@@ -1,0 +1,13 @@
+#include "cli/run_options.hpp"
+
+namespace flashmm::cli {
+
+void add_run_options(CLI::App* sub, RunOptions& o, bool with_quiet) {
+  sub->add_option("--threads", o.threads, "Threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  sub->add_option("--device", o.device, "auto (GPU when usable), cpu or gpu")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+  if (with_quiet) sub->add_flag("--quiet", o.quiet, "No progress, timings or warnings on stderr");
+}
+
+}  // namespace flashmm::cli
