@@ -40,18 +40,7 @@ void make_categorical(MetadataColumn& col) {
   std::vector<std::int32_t> codes(static_cast<std::size_t>(n), -1);
   std::vector<std::string> levels;
   if (col.kind == Kind::numeric) {
-    std::vector<double> values;
-    for (double v : col.numbers)
-      if (!std::isnan(v)) values.push_back(v);
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    for (double v : values) levels.push_back(detail::r_format_number(v));
-    for (Index c = 0; c < n; ++c) {
-      const double v = col.numbers[static_cast<std::size_t>(c)];
-      if (std::isnan(v)) continue;
-      codes[static_cast<std::size_t>(c)] =
-          static_cast<std::int32_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
-    }
+    detail::factor_of_numbers(col.numbers, levels, codes);
   } else if (col.kind == Kind::string || col.kind == Kind::boolean) {
     std::vector<std::string> text(static_cast<std::size_t>(n));
     for (Index c = 0; c < n; ++c) {

@@ -1,5 +1,6 @@
 #include "r_format.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +41,22 @@ std::string r_format_number(double x) {
   if (nsig > 1) out.append(1, '.').append(digits, 1);
   std::snprintf(buf, sizeof buf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
   return out + buf;
+}
+
+void factor_of_numbers(const std::vector<double>& values, std::vector<std::string>& levels,
+                       std::vector<std::int32_t>& codes) {
+  std::vector<double> distinct;
+  for (double v : values)
+    if (!std::isnan(v)) distinct.push_back(v);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  levels.clear();
+  for (double v : distinct) levels.push_back(r_format_number(v));
+  codes.assign(values.size(), -1);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!std::isnan(values[i]))
+      codes[i] = static_cast<std::int32_t>(std::lower_bound(distinct.begin(), distinct.end(), values[i]) -
+                                           distinct.begin());
 }
 
 }  // namespace flashmm::detail

@@ -247,14 +247,7 @@ EvaluatedVariable evaluate(const Variable& var, const Metadata& md, const std::v
       return out;
     }
     // factor() of numbers: levels are the sorted distinct values, labelled as R prints them.
-    const auto values = ev.numeric(arg, "`" + n.text + "()`");
-    std::vector<double> distinct = values;
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    for (double x : distinct) out.levels.push_back(r_format_number(x));
-    out.codes.resize(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i)
-      out.codes[i] = static_cast<std::int32_t>(std::lower_bound(distinct.begin(), distinct.end(), values[i]) - distinct.begin());
+    factor_of_numbers(ev.numeric(arg, "`" + n.text + "()`"), out.levels, out.codes);
     return out;
   }
   out.values = ev.numeric(n, "`" + var.label + "`");
