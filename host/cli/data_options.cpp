@@ -3,7 +3,7 @@
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/io/matrix_reader.hpp>
-#include <flashmm/model_stats.hpp>
+#include <flashmm/cell_stream.hpp>
 
 #include "cli/cell_metadata.hpp"
 #include "cli/progress.hpp"
@@ -84,7 +84,7 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   if (before_stream) before_stream(design);
 
   Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
-  ModelStatsAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
+  CellStreamAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
                             parse_device(o.run.device));
   io::CellChunk chunk;
   Index position = 0;  // cells of the input passed so far

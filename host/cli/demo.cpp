@@ -4,7 +4,7 @@
 #include <flashmm/de_table.hpp>
 #include <flashmm/formula.hpp>
 #include <flashmm/lmm.hpp>
-#include <flashmm/model_stats.hpp>
+#include <flashmm/cell_stream.hpp>
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
@@ -53,7 +53,7 @@ void run_demo(const DemoOptions& o) {
   t0 = std::chrono::steady_clock::now();
   const DesignBuilder design(sim.obs, fixed, {random});
   const Device device = parse_device(o.run.device);
-  ModelStatsAccumulator acc(design, sim.gene_names, Transform::log2p1, o.run.threads, device);
+  CellStreamAccumulator acc(design, sim.gene_names, Transform::log2p1, o.run.threads, device);
   for (Index c0 = 0; c0 < sim.n_cells; c0 += o.chunk_cells) {
     const Index c1 = std::min(sim.n_cells, c0 + o.chunk_cells);
     std::vector<std::int64_t> indptr;

@@ -1,5 +1,5 @@
 #include "formula/ast.hpp"
-#include "r_format.hpp"
+#include "util/r_format.hpp"
 
 #include <array>
 #include <cctype>

@@ -1,8 +1,8 @@
 #include <flashmm/error.hpp>
 
-#include "close_names.hpp"
+#include "util/close_names.hpp"
 #include "formula/variables.hpp"
-#include "r_format.hpp"
+#include "util/r_format.hpp"
 
 #include <algorithm>
 #include <cmath>

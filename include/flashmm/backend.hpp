@@ -3,7 +3,7 @@
 // is usable). Compiles with any C++ compiler: no CUDA header is included here.
 //
 // Two ways to use the GPU:
-//   1. Dispatch: LmmOptions::device and the `device` argument of ModelStatsAccumulator take a
+//   1. Dispatch: LmmOptions::device and the `device` argument of CellStreamAccumulator take a
 //      Device; `automatic` uses the GPU when gpu_available(), else the CPU, and says once per
 //      process on stderr why ("flashmm: using the CPU: ..."). Results agree with the CPU ones
 //      to rounding (the per-gene arithmetic is the same inline code, flashmm/detail/).

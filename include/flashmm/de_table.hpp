@@ -5,7 +5,7 @@
 #include <flashmm/contrast.hpp>
 #include <flashmm/lmm.hpp>
 #include <flashmm/summary_stats.hpp>
-#include <flashmm/tests.hpp>
+#include <flashmm/hypothesis_tests.hpp>
 
 #include <string>
 #include <vector>

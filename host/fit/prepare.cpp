@@ -1,0 +1,98 @@
+// Design-side quantities shared by all genes (ALGORITHM.md section 3).
+#include <flashmm/error.hpp>
+
+#include "fit/prepared.hpp"
+
+#include <cmath>
+#include <sstream>
+
+namespace flashmm::detail {
+
+namespace {
+
+// Names the columns of X that take part in a linear dependency, so that the user can see which
+// terms of the formula to drop.
+[[noreturn]] void throw_rank_error(const SummaryStats& s) {
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(s.XX);
+  lu.setThreshold(1e-10);
+  const Eigen::MatrixXd kernel = lu.kernel();
+  std::ostringstream msg;
+  msg << "X is not of full column rank";
+  if (kernel.cols() > 0 && kernel.norm() > 0) {
+    msg << ": these columns are linearly dependent: ";
+    const Eigen::VectorXd v = kernel.col(0);
+    const double vmax = v.cwiseAbs().maxCoeff();
+    bool first = true;
+    for (Eigen::Index j = 0; j < v.size(); ++j) {
+      if (std::abs(v(j)) > 1e-8 * vmax) {
+        msg << (first ? "" : ", ") << "'" << s.fixed_names[static_cast<std::size_t>(j)] << "'";
+        first = false;
+      }
+    }
+    if (kernel.cols() > 1) msg << " (and " << kernel.cols() - 1 << " more dependencies)";
+  }
+  msg << "; remove a redundant term from the fixed-effects formula (for example the intercept, "
+         "with '0 +', when all levels of a factor are present)";
+  throw InputError(msg.str());
+}
+
+}  // namespace
+
+Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
+  stats.validate();
+  Prepared pre;
+  pre.stats = &stats;
+  pre.method = options.method;
+  pre.n = stats.n;
+  pre.p = stats.p();
+  pre.q = stats.q();
+  pre.genes = stats.genes();
+  pre.k = stats.k();
+  pre.pres = options.method == Method::reml ? static_cast<int>(pre.p) : 0;
+
+  if (pre.p < 1) throw InputError("the fixed-effects design X has no columns");
+  if (pre.k < 1) throw InputError("the model needs at least one random component");
+  if (pre.p >= pre.n)
+    throw InputError("X has " + std::to_string(pre.p) + " columns but there are only " + std::to_string(pre.n) +
+                     " cells: p must be smaller than n");
+  if (pre.q >= pre.n)
+    throw InputError("Z has " + std::to_string(pre.q) + " columns but there are only " + std::to_string(pre.n) +
+                     " cells: q must be smaller than n");
+  if (options.max_iter < 1) throw InputError("max_iter must be at least 1 (got " + std::to_string(options.max_iter) + ")");
+  if (!(options.epsilon > 0) || !std::isfinite(options.epsilon))
+    throw InputError("epsilon must be a positive number");
+  if (!options.theta0.empty()) {
+    if (static_cast<int>(options.theta0.size()) != pre.k + 1)
+      throw InputError("theta0 needs " + std::to_string(pre.k + 1) + " values (one per random component, then the "
+                       "residual variance), got " + std::to_string(options.theta0.size()));
+    for (double v : options.theta0)
+      if (!std::isfinite(v)) throw InputError("theta0 holds a value that is not finite");
+    if (!(options.theta0.back() > 0)) throw InputError("the residual variance in theta0 (its last value) must be > 0");
+    if (options.nonnegative)
+      for (std::size_t i = 0; i + 1 < options.theta0.size(); ++i)
+        if (options.theta0[i] < 0)
+          throw InputError("theta0 holds a negative variance component but the option nonnegative keeps them >= 0: "
+                           "start at values >= 0 or turn nonnegative off");
+  }
+
+  for (int c = 0; c < pre.k; ++c)
+    for (int j = 0; j < stats.d[static_cast<std::size_t>(c)]; ++j) pre.component.push_back(c);
+
+  Eigen::LLT<Eigen::MatrixXd> llt(stats.XX);
+  if (llt.info() != Eigen::Success) throw_rank_error(stats);
+  {
+    // A Cholesky factor can exist for a numerically singular XX; R's chol() then still succeeds
+    // but the fit is meaningless. Check the rank with a rank-revealing factorisation too.
+    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(stats.XX);
+    qr.setThreshold(1e-12);
+    if (qr.rank() < pre.p) throw_rank_error(stats);
+  }
+  pre.XXinv = llt.solve(Eigen::MatrixXd::Identity(pre.p, pre.p));
+  const Eigen::MatrixXd xxz = pre.XXinv * stats.ZX.transpose();  // p x q
+  pre.zrz = stats.ZZ - stats.ZX * xxz;
+  pre.zry = stats.ZY - stats.ZX * (pre.XXinv * stats.XY);
+  pre.yry = stats.Ynorm - (stats.XY.array() * (pre.XXinv * stats.XY).array()).colwise().sum().transpose().matrix();
+  return pre;
+}
+
+}  // namespace flashmm::detail

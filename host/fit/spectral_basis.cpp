@@ -1,0 +1,33 @@
+#include "fit/spectral_basis.hpp"
+
+namespace flashmm::detail {
+
+namespace {
+bool is_diagonal(const Eigen::MatrixXd& m) {
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (i != j && m(i, j) != 0.0) return false;
+  return true;
+}
+}  // namespace
+
+SpectralBasis::SpectralBasis(const Prepared& pre, bool project) {
+  const SummaryStats& st = *pre.stats;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);
+  l = zrz_eig.eigenvalues();
+  U = zrz_eig.eigenvectors();
+  if (project) w = U.transpose() * pre.zry;
+  if (is_diagonal(st.ZZ)) {
+    // One-hot sample indicators: ZZ = diag(cells per sample), its eigenvectors are the identity.
+    identity_v = true;
+    g = st.ZZ.diagonal();
+  } else {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zz_eig(st.ZZ);
+    g = zz_eig.eigenvalues();
+    V = zz_eig.eigenvectors();
+    h = V.transpose() * st.ZY;
+    gx = V.transpose() * st.ZX;
+  }
+}
+
+}  // namespace flashmm::detail

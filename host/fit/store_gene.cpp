@@ -1,0 +1,53 @@
+// The per-gene outputs shared by both paths: fixed effects from W and xvy, standard errors,
+// tests, log-likelihood and convergence status (ALGORITHM.md section 3, "fixed effects").
+#include <flashmm/hypothesis_tests.hpp>
+
+#include "fit/ginv.hpp"
+#include "fit/prepared.hpp"
+#include "fit/step_control.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace flashmm::detail {
+
+void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const VarianceEstimate& ve,
+                const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out) {
+  const Index p = pre.p;
+  const int k = pre.k;
+  const double s0 = ve.theta(k);
+
+  fit.theta.col(g) = ve.theta;
+  fit.dlogL.col(g) = ve.dl;
+  fit.niter[static_cast<std::size_t>(g)] = ve.niter;
+  Eigen::Map<Eigen::MatrixXd>(fit.fim_theta.col(g).data(), k + 1, k + 1) = ve.F;
+  const Eigen::MatrixXd Finv = ginv(ve.F);
+  fit.se_theta.col(g) = Finv.diagonal().cwiseSqrt();
+  fit.logLik(g) = -static_cast<double>(pre.n - pre.pres) * (1.0 + std::log(2.0 * std::numbers::pi * s0)) / 2.0 +
+                  ve.logdet_m0 / 2.0;
+
+  Eigen::Map<Eigen::MatrixXd>(fit.fim_beta.col(g).data(), p, p) = (fe.W + fe.W.transpose()) / (2.0 * s0);
+  const Eigen::MatrixXd Winv = symmetric_ginv(fe.W);
+  b_out = Winv * fe.xvy;
+  const Eigen::MatrixXd cov = (Winv + Winv.transpose()) * (s0 / 2.0);
+  Eigen::Map<Eigen::MatrixXd>(fit.cov.col(g).data(), p, p) = cov;
+  fit.coef.col(g) = b_out;
+  fit.se.col(g) = cov.diagonal().cwiseSqrt();
+  const double df = static_cast<double>(pre.n - pre.p);
+  for (Index j = 0; j < p; ++j) {
+    const double t = b_out(j) / fit.se(j, g);
+    fit.t(j, g) = t;
+    fit.df(j, g) = df;
+    fit.p(j, g) = t_test_p(t, df, Alternative::two_sided);
+  }
+
+  const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && b_out.allFinite();
+  if (!finite)
+    fit.status[static_cast<std::size_t>(g)] = GeneStatus::non_finite;
+  else if (score_criterion(ve.theta, ve.dl, options.nonnegative || ve.fallback) < options.epsilon)
+    fit.status[static_cast<std::size_t>(g)] = ve.fallback ? GeneStatus::converged_nonnegative : GeneStatus::converged;
+  else
+    fit.status[static_cast<std::size_t>(g)] = ve.stop_reason;
+}
+
+}  // namespace flashmm::detail

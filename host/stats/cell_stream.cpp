@@ -1,0 +1,104 @@
+#include <flashmm/backend.hpp>
+#include <flashmm/error.hpp>
+#include <flashmm/cell_stream.hpp>
+
+#include <algorithm>
+
+namespace flashmm {
+
+namespace {
+SummaryStats shape_of(const DesignBuilder& design, std::vector<std::string> genes) {
+  SummaryStats s = SummaryStats::zeros(design.p(), design.q(), static_cast<Index>(genes.size()));
+  s.fixed_names = design.fixed_names();
+  s.random_names = design.random_names();
+  s.component_names = design.component_names();
+  s.d = design.d();
+  s.gene_names = std::move(genes);
+  return s;
+}
+}  // namespace
+
+CellStreamAccumulator::CellStreamAccumulator(const DesignBuilder& design, std::vector<std::string> gene_names,
+                                             Transform transform, int threads, Device device)
+    : design_(design), acc_(shape_of(design, std::move(gene_names)), transform, threads) {
+  n_rows_ = design.n_metadata_rows();
+  if (use_gpu(device)) gpu_ = std::make_unique<GpuSummaryStatsAccumulator>(acc_.stats(), transform, threads);
+}
+
+CellStreamAccumulator::~CellStreamAccumulator() = default;
+
+template <class T>
+void CellStreamAccumulator::add(Index first_cell, const CsrView<T>& y) {
+  if (first_cell != next_cell_)
+    throw InputError("chunks of cells must come in order: expected cell " + std::to_string(next_cell_ + 1) +
+                     ", got cell " + std::to_string(first_cell + 1));
+  const Index end_cell = first_cell + y.rows;
+  if (end_cell > n_rows_)
+    throw InputError("the expression data have more cells (at least " + std::to_string(end_cell) +
+                     ") than the metadata has rows (" + std::to_string(n_rows_) + ")");
+  const auto& used = design_.used_cells();
+  const auto u0 = next_used_;
+  auto u1 = u0;
+  while (u1 < static_cast<Index>(used.size()) && used[static_cast<std::size_t>(u1)] < end_cell) ++u1;
+  RowMatrixXd X;
+  SparseRowMatrix Z;
+  design_.build(u0, u1, X, Z);
+  auto add = [&](const CsrView<T>& rows) {
+    if (gpu_) {
+      gpu_->set_first_cell(first_cell);
+      gpu_->add(X, Z, rows);
+    } else {
+      acc_.set_first_cell(first_cell);
+      acc_.add(X, Z, rows);
+    }
+  };
+  if (u1 - u0 == y.rows) {
+    add(y);
+  } else {
+    // Some cells of this chunk are dropped (missing metadata): keep the rows of the others.
+    std::vector<std::int64_t> indptr{0};
+    std::vector<std::int32_t> indices;
+    std::vector<T> values;
+    for (Index u = u0; u < u1; ++u) {
+      const auto row = static_cast<std::size_t>(used[static_cast<std::size_t>(u)] - first_cell);
+      for (auto e = y.indptr[row]; e < y.indptr[row + 1]; ++e) {
+        indices.push_back(y.indices[static_cast<std::size_t>(e)]);
+        values.push_back(y.values[static_cast<std::size_t>(e)]);
+      }
+      indptr.push_back(static_cast<std::int64_t>(values.size()));
+    }
+    CsrView<T> kept;
+    kept.rows = u1 - u0;
+    kept.cols = y.cols;
+    kept.indptr = indptr;
+    kept.indices = indices;
+    kept.values = values;
+    add(kept);
+  }
+  next_used_ = u1;
+  next_cell_ = end_cell;
+}
+
+void CellStreamAccumulator::skip(Index cells) {
+  const Index end_cell = next_cell_ + cells;
+  if (cells < 0 || end_cell > n_rows_)
+    throw InputError("cannot skip " + std::to_string(cells) + " cells: only " + std::to_string(n_rows_ - next_cell_) +
+                     " are left");
+  const auto& used = design_.used_cells();
+  while (next_used_ < static_cast<Index>(used.size()) && used[static_cast<std::size_t>(next_used_)] < end_cell) ++next_used_;
+  next_cell_ = end_cell;
+}
+
+SummaryStats CellStreamAccumulator::finish() {
+  if (next_cell_ != n_rows_)
+    throw InputError("the expression data ended after " + std::to_string(next_cell_) + " cells but the metadata has " +
+                     std::to_string(n_rows_) + " rows");
+  return gpu_ ? gpu_->release() : acc_.release();
+}
+
+template void CellStreamAccumulator::add<float>(Index, const CsrView<float>&);
+template void CellStreamAccumulator::add<double>(Index, const CsrView<double>&);
+template void CellStreamAccumulator::add<std::int32_t>(Index, const CsrView<std::int32_t>&);
+template void CellStreamAccumulator::add<std::int64_t>(Index, const CsrView<std::int64_t>&);
+
+}  // namespace flashmm

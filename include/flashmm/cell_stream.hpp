@@ -1,0 +1,49 @@
+#pragma once
+// The seam between cell-level data and the fit: streams chunks of cells through a design
+// (formula + metadata) into summary statistics. Cells with missing metadata, which the design
+// drops, are dropped from the expression data too.
+#include <flashmm/device.hpp>
+#include <flashmm/formula.hpp>
+#include <flashmm/summary_stats.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace flashmm {
+
+class GpuSummaryStatsAccumulator;
+
+class CellStreamAccumulator {
+ public:
+  /// design: built from metadata whose row i describes cell i of the expression data.
+  /// The accumulator keeps a reference to design: it must outlive the accumulator.
+  /// device: where the expression cross-products are summed (flashmm/backend.hpp: use_gpu);
+  /// the results agree to rounding.
+  CellStreamAccumulator(const DesignBuilder& design, std::vector<std::string> gene_names, Transform transform,
+                        int threads = 0, Device device = Device::cpu);
+  ~CellStreamAccumulator();
+
+  /// Cells [first_cell, first_cell + y.rows) as a cells x genes CSR block. Chunks must come in
+  /// order and without gaps (first_cell = the number of cells added so far).
+  template <class T>
+  void add(Index first_cell, const CsrView<T>& y);
+
+  /// Passes over the next `cells` cells without adding them (a shard of a larger data set: its
+  /// design, levels included, still comes from the whole metadata, so shards merge exactly).
+  void skip(Index cells);
+
+  Index cells_seen() const { return next_cell_; }
+  /// The statistics; throws InputError if fewer cells were added than the design has rows.
+  SummaryStats finish();
+
+ private:
+  const DesignBuilder& design_;
+  SummaryStatsAccumulator acc_;
+  std::unique_ptr<GpuSummaryStatsAccumulator> gpu_;  // set when the GPU is used; acc_ is then idle
+  Index next_cell_ = 0;   // metadata rows consumed
+  Index next_used_ = 0;   // position in design_.used_cells()
+  Index n_rows_ = 0;      // metadata rows the design was built from
+};
+
+}  // namespace flashmm
