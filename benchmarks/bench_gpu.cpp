@@ -9,7 +9,7 @@
 //     a PCIe 5 x16 link's 64 GB/s, which bounds it; the CPU accumulator on the same data, and
 //     the ratio CPU / GPU.
 //   fit: 11,596 genes, q = 259, p = 59, REML, from summary statistics of a simulated normal model
-//     (as bench_fit); GPU (fit_lmm_gpu) and CPU (fit_lmm, all threads) and the ratio.
+//     (as bench_fit); GPU (fit_lmm, device gpu) and CPU (fit_lmm, all threads) and the ratio.
 //
 //   build/bench_gpu --benchmark_counters_tabular=true
 //   FLASHMM_BENCH_CELLS=50000 build/bench_gpu     (a smaller data set, e.g. on a laptop)
@@ -236,12 +236,14 @@ void fit_counters(benchmark::State& state, const flashmm::LmmFit& fit) {
 void BM_FitGpu(benchmark::State& state) {
   if (skip_without_gpu(state)) return;
   const flashmm::SummaryStats& stats = fit_stats();
-  // Warm-up: the CUDA context and the kernels' first load. Each fit_lmm_gpu call creates its own
-  // cuda::Resources (stream, cuBLAS handle; kernels/backend_cuda.cpp), so their creation is part
-  // of every timed call.
-  flashmm::LmmFit fit = flashmm::fit_lmm_gpu(stats);
+  // Warm-up: the CUDA context and the kernels' first load. Each GPU fit creates its own
+  // cuda::Resources (stream, cuBLAS handle; kernels/fit/spectral_scorer.cpp), so their creation is
+  // part of every timed call.
+  flashmm::LmmOptions gpu;
+  gpu.device = flashmm::Device::gpu;
+  flashmm::LmmFit fit = flashmm::fit_lmm(stats, gpu);
   g_gpu_fit_seconds = mean_seconds(state, [&] {
-    fit = flashmm::fit_lmm_gpu(stats);
+    fit = flashmm::fit_lmm(stats, gpu);
     benchmark::DoNotOptimize(fit.coef.data());
   });
   fit_counters(state, fit);

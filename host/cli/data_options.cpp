@@ -6,9 +6,9 @@
 #include <flashmm/cell_stream.hpp>
 
 #include "cli/cell_metadata.hpp"
+#include "cli/messages.hpp"
 #include "cli/progress.hpp"
 
-#include <cstdio>
 
 namespace flashmm::cli {
 
@@ -64,9 +64,6 @@ CellRange parse_cell_range(const std::string& text) {
 SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                                   const std::function<void(const DesignBuilder&)>& before_stream,
                                   io::StatsProvenance* provenance) {
-  auto warn = [&](const std::string& s) {
-    if (!o.run.quiet) std::fprintf(stderr, "warning: %s\n", s.c_str());
-  };
   auto reader = io::open_matrix(o.input, o.reader);
   const Index n_cells = reader->n_cells(), n_genes = reader->n_genes();
   const Index end = range.end < 0 ? n_cells : range.end;
@@ -80,7 +77,7 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   add_cell_totals(meta, *reader, formulas, o.chunk_cells);
 
   const DesignBuilder design(meta, o.fixed, o.random);
-  for (const auto& w : design.warnings()) warn(w);
+  show_warnings(design.warnings(), o.run.quiet);
   if (before_stream) before_stream(design);
 
   Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
@@ -110,6 +107,7 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
     stage.update(std::min(c1, end) - range.begin);
   }
   acc.skip(n_cells - acc.cells_seen());
+  show_notes(acc.notes(), o.run.quiet);
   SummaryStats stats = acc.finish();
   stage.finish(std::to_string(stats.n) + " cells x " + std::to_string(n_genes) + " genes");
   if (provenance != nullptr) {

@@ -8,6 +8,7 @@
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/messages.hpp"
 #include "cli/run_options.hpp"
 
 #include <algorithm>
@@ -70,7 +71,8 @@ void run_demo(const DemoOptions& o) {
   const LmmFit fit = fit_lmm(stats, lmm);
   const DeTable table = de_table(fit, coefficient_contrasts(fit.fixed_names));
   const double t_fit = seconds_since(t0);
-  for (const auto& w : fit.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  show_notes(fit.notes, false);
+  show_warnings(fit.warnings, false);
 
   // Calls: a gene and a cell type x treatment term with FDR < 0.05 and |coef| > 0.5.
   struct Call {

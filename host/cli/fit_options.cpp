@@ -5,6 +5,7 @@
 #include <flashmm/error.hpp>
 
 #include "cli/fit_tables.hpp"
+#include "cli/messages.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/progress.hpp"
 
@@ -87,12 +88,12 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
   const LmmFit fit = fit_lmm(stats, lo);
-  const DeTable table = de_table(fit, tests, stats, lo.df, Alternative::two_sided, threads);
+  const DeTable table = de_table(fit, tests, lo.df, Alternative::two_sided, threads);
   Index converged = 0;
   for (Index g = 0; g < fit.n_genes(); ++g) converged += fit.converged(g);
   stage.finish(std::to_string(converged) + " of " + std::to_string(fit.n_genes()) + " genes converged");
-  if (!quiet)
-    for (const auto& w : fit.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  show_notes(fit.notes, quiet);
+  show_warnings(fit.warnings, quiet);
 
   Stage writing("writing " + out.path().string(), 0, "", quiet);
   write_fit_tables(out, fit);

@@ -1,5 +1,8 @@
 // The flashmm program: one subcommand per file in host/cli. Errors from the library become one
-// "error: ..." line on stderr and exit status 1; command-line mistakes exit with CLI11's status.
+// "error: ..." line on stderr and an exit status that tells the user's mistakes from ours:
+//   0 success; 1 bad input data or files, or a failed run (disk full, no usable GPU, out of
+//   memory): the message names what and says what to do; 2 a command-line usage error;
+//   3 an internal error (a bug in flashmm: please report it).
 #include <flashmm/error.hpp>
 
 #include <CLI/CLI.hpp>
@@ -9,10 +12,19 @@
 #include <cstdio>
 #include <exception>
 
+namespace {
+constexpr int kBadInput = 1;
+constexpr int kUsage = 2;
+constexpr int kInternal = 3;
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"flashmm: single-cell differential expression with linear mixed models (FLASHMM method)"};
   app.set_version_flag("--version", std::string("flashmm ") + FLASHMM_VERSION);
   app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 success; 1 bad input data or files, or a failed run (the message says what and what to do); "
+      "2 a command-line usage error; 3 an internal error (please report it).");
   flashmm::cli::add_de(app);
   flashmm::cli::add_sumstats(app);
   flashmm::cli::add_merge(app);
@@ -23,19 +35,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);  // prints the help, the version or the usage error
+    return code == 0 ? 0 : kUsage;
   }
   try {
     flashmm::cli::run_selected(app);
+  } catch (const flashmm::NumericalError& e) {
+    std::fprintf(stderr, "error: internal numerical error (please report it): %s\n", e.what());
+    return kInternal;
   } catch (const flashmm::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
+    return kBadInput;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "error: out of memory; use a smaller --chunk-cells or fewer threads\n");
-    return 1;
+    std::fprintf(stderr, "error: out of memory; use a smaller --chunk-cells or fewer --threads\n");
+    return kBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: internal error: %s\n", e.what());
-    return 2;
+    std::fprintf(stderr, "error: internal error (please report it): %s\n", e.what());
+    return kInternal;
   }
   return 0;
 }

@@ -1,17 +1,14 @@
-// fit_lmm: prepare once, then fit every gene independently on all cores.
-#include <flashmm/backend.hpp>
+// fit_lmm: the one fit pipeline (fit/pipeline.hpp).
 #include <flashmm/error.hpp>
-#include <flashmm/lmm.hpp>
 #include <flashmm/hypothesis_tests.hpp>
+#include <flashmm/lmm.hpp>
+#include <flashmm/satterthwaite.hpp>
 
-#include "fit/paths.hpp"
-#include "fit/prepared.hpp"
-#include "inference/satterthwaite_df.hpp"
+#include "fit/pipeline.hpp"
+#include "fit/step_control.hpp"
 #include "util/parallel.hpp"
 
-#include <atomic>
 #include <cmath>
-#include <mutex>
 #include <sstream>
 
 namespace flashmm {
@@ -22,6 +19,8 @@ const char* to_string(GeneStatus status) {
     case GeneStatus::max_iter: return "max_iter";
     case GeneStatus::non_finite: return "non_finite";
     case GeneStatus::all_zero: return "all_zero";
+    case GeneStatus::filtered: return "filtered";
+    case GeneStatus::nonpositive_residual: return "nonpositive_residual";
     case GeneStatus::singular: return "singular";
     case GeneStatus::stalled: return "stalled";
     case GeneStatus::converged_nonnegative: return "converged_nonnegative";
@@ -35,8 +34,11 @@ const char* to_string(DfMethod df) { return df == DfMethod::residual ? "residual
 
 namespace detail {
 
-LmmFit allocate_fit(const Prepared& pre, const LmmOptions& options) {
-  const SummaryStats& st = *pre.stats;
+namespace {
+
+LmmFit allocate_fit(const FitContext& ctx, const LmmOptions& options) {
+  const SummaryStats& st = ctx.stats();
+  const Prepared& pre = ctx.prepared();
   const Index p = pre.p, q = pre.q, G = pre.genes, k1 = pre.k + 1;
   const double nan = std::nan("");
   LmmFit fit;
@@ -61,11 +63,14 @@ LmmFit allocate_fit(const Prepared& pre, const LmmOptions& options) {
 }
 
 void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
-  Index zero = 0, not_converged = 0, non_finite = 0, singular = 0, stalled = 0, fallback = 0;
+  Index zero = 0, filtered = 0, not_converged = 0, non_finite = 0, residual = 0, singular = 0, stalled = 0,
+        fallback = 0;
   for (GeneStatus s : fit.status) {
     zero += s == GeneStatus::all_zero;
+    filtered += s == GeneStatus::filtered;
     not_converged += s == GeneStatus::max_iter;
     non_finite += s == GeneStatus::non_finite;
+    residual += s == GeneStatus::nonpositive_residual;
     singular += s == GeneStatus::singular;
     stalled += s == GeneStatus::stalled;
     fallback += s == GeneStatus::converged_nonnegative;
@@ -73,6 +78,8 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
   if (zero > 0)
     fit.warnings.push_back(std::to_string(zero) + " gene(s) have no nonzero value in any cell and were not fitted "
                            "(results NA)");
+  if (filtered > 0)
+    fit.notes.push_back(std::to_string(filtered) + " gene(s) were left out as asked (status filtered, results NA)");
   if (not_converged > 0) {
     std::ostringstream msg;
     msg << not_converged << " gene(s) did not converge within " << options.max_iter
@@ -82,6 +89,10 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
   if (non_finite > 0)
     fit.warnings.push_back(std::to_string(non_finite) + " gene(s) stopped on a non-finite value (diverging "
                            "variance components); they are flagged converged=false");
+  if (residual > 0)
+    fit.warnings.push_back(std::to_string(residual) + " gene(s) have a residual variance estimate <= 0 (too few "
+                           "cells for the number of fixed and random effects, or a perfect fit): no valid model; "
+                           "they are flagged converged=false (status nonpositive_residual)");
   if (singular > 0)
     fit.warnings.push_back(std::to_string(singular) + " gene(s) stopped where no step improves the likelihood and the "
                            "information matrix is singular (a variance component is not identifiable); they are "
@@ -99,76 +110,96 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
                            "and converged (status converged_nonnegative)");
 }
 
-}  // namespace detail
-
-namespace {
-
-// Counts fitted genes across threads and reports them without ever calling the callback twice
-// at once (a busy report is skipped, not waited for).
-class ProgressReport {
- public:
-  explicit ProgressReport(const std::function<void(Index)>& callback) : callback_(callback) {}
-  void add(Index genes) {
-    const Index done = done_.fetch_add(genes) + genes;
-    if (!callback_) return;
-    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
-    if (lock.owns_lock()) callback_(done);
-  }
-
- private:
-  const std::function<void(Index)>& callback_;
-  std::atomic<Index> done_{0};
-  std::mutex mutex_;
-};
+// Gene g as the scorer left it.
+VarianceEstimate scored_estimate(const ScoringArrays& a, Index g) {
+  const int k1 = a.k1;
+  VarianceEstimate ve;
+  ve.theta = Eigen::Map<const Eigen::VectorXd>(a.theta + g * k1, k1);
+  ve.dl = Eigen::Map<const Eigen::VectorXd>(a.dl + g * k1, k1);
+  ve.F = Eigen::Map<const Eigen::MatrixXd>(a.F + g * k1 * k1, k1, k1);
+  ve.logdet_m0 = a.logdet[g];
+  ve.niter = a.niter[g];
+  ve.finite = a.finite[g] != 0;
+  return ve;
+}
 
 // Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
-void use_satterthwaite(const detail::Prepared& pre, const detail::SpectralBasis* basis, const LmmOptions& options,
-                       LmmFit& fit) {
-  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(pre.p, pre.p);
-  detail::satterthwaite_into(pre, basis, fit, identity, options.threads, fit.df);
+void use_satterthwaite(LmmFit& fit, int threads) {
+  const Index p = fit.n_fixed();
+  fit.df = satterthwaite_df(fit, Eigen::MatrixXd::Identity(p, p), threads);
   fit.df_method = DfMethod::satterthwaite;
-  detail::parallel_for_blocks(pre.genes, options.threads, 64, [&](Index g0, Index g1) {
+  parallel_for_blocks(fit.n_genes(), threads, 64, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g)
-      for (Index j = 0; j < pre.p; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
+      for (Index j = 0; j < p; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
   });
 }
 
 }  // namespace
 
-LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) {
-  // The GPU runs FLASHMM's plain scoring with residual df; the extensions run on the CPU.
-  const bool gpu_capable = options.df == DfMethod::residual && !detail::uses_step_control(options);
-  if (gpu_capable && use_gpu(options.device)) return fit_lmm_gpu(stats, options);
-  const detail::Prepared pre = detail::prepare(stats, options);
-  LmmFit fit = detail::allocate_fit(pre, options);
-  ProgressReport progress(options.progress);
+LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options, Scorer& scorer,
+               std::vector<std::string> notes) {
+  const Prepared& pre = ctx->prepared();
+  const GenePath& path = ctx->path();
+  const Index G = pre.genes;
+  const int k1 = pre.k + 1;
+  if (!options.skip_genes.empty() && static_cast<Index>(options.skip_genes.size()) != G)
+    throw InputError("skip_genes has " + std::to_string(options.skip_genes.size()) + " entries but there are " +
+                     std::to_string(G) + " genes");
+  LmmFit fit = allocate_fit(*ctx, options);
+  fit.notes = std::move(notes);
 
-  const bool spectral = options.path == FitPath::spectral || (options.path == FitPath::automatic && pre.k == 1);
-  if (options.path == FitPath::spectral && pre.k != 1)
-    throw InputError("the spectral fit path needs exactly one random component (the model has " +
-                     std::to_string(pre.k) + ")");
-  if (spectral) {
-    const detail::SpectralPath path(pre, options);
-    detail::parallel_for_blocks(pre.genes, options.threads, 16, [&](Index g0, Index g1) {
-      for (Index g = g0; g < g1; ++g)
-        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
-      progress.add(g1 - g0);
-    });
-    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, &path.basis(), options, fit);
-  } else {
-    const detail::GeneralPath path(pre, options);
-    detail::parallel_for_blocks(pre.genes, options.threads, 1, [&](Index g0, Index g1) {
-      for (Index g = g0; g < g1; ++g)
-        if (stats.Ynorm(g) > 0) path.fit_gene(g, fit);
-      progress.add(g1 - g0);
-    });
-    if (options.df == DfMethod::satterthwaite) use_satterthwaite(pre, nullptr, options, fit);
+  // Which genes to score, from where.
+  std::vector<unsigned char> active(static_cast<std::size_t>(G), 0);
+  Eigen::MatrixXd s_start = Eigen::MatrixXd::Zero(k1, G);
+  for (Index g = 0; g < G; ++g) {
+    const auto gs = static_cast<std::size_t>(g);
+    if (!options.skip_genes.empty() && options.skip_genes[gs]) {
+      fit.status[gs] = GeneStatus::filtered;
+    } else if (pre.stats->Ynorm(g) > 0) {
+      active[gs] = 1;
+      s_start.col(g) = start_theta(pre, options, g);
+    }
   }
-  if (!gpu_capable && options.device == Device::gpu)
-    fit.warnings.push_back("the GPU fit runs FLASHMM's plain Fisher scoring with residual df only: fitted on the CPU");
 
-  detail::add_fit_warnings(fit, options);
+  // FLASHMM's plain scoring, straight into the fit's arrays.
+  std::vector<double> logdet(static_cast<std::size_t>(G), std::nan(""));
+  std::vector<unsigned char> finite(static_cast<std::size_t>(G), 0);
+  const ScoringArrays scored{fit.theta.data(), fit.dlogL.data(), fit.fim_theta.data(), logdet.data(),
+                             fit.niter.data(), finite.data(), k1};
+  ProgressReport progress(options.progress, 2);
+  scorer.score(*ctx, options, {active.data(), s_start.data()}, scored, progress);
+
+  // The host pass: the safeguarded optimizer only where plain scoring failed (elsewhere the
+  // result stays FLASHMM's to the last bit), then the fixed-effects step.
+  const bool safeguard = uses_step_control(options);
+  parallel_for_blocks(G, options.threads, pre.k == 1 ? 16 : 1, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g) {
+      if (!active[static_cast<std::size_t>(g)]) continue;
+      VarianceEstimate ve = scored_estimate(scored, g);
+      if (safeguard &&
+          !plain_scoring_succeeded(options, ve.theta, score_criterion(ve.theta, ve.dl, false) < options.epsilon,
+                                   ve.finite, path.loglik(g, ve.theta)))
+        ve = path.fit_safeguarded(g, options);
+      path.fixed_effects(g, ve, options, fit);
+    }
+    progress.add(g1 - g0);
+  });
+
+  fit.context = std::move(ctx);
+  if (options.df == DfMethod::satterthwaite) use_satterthwaite(fit, options.threads);
+  add_fit_warnings(fit, options);
   return fit;
 }
+
+}  // namespace detail
+
+LmmFit fit_lmm(SummaryStats&& stats, const LmmOptions& options) {
+  auto ctx = std::make_shared<const detail::FitContext>(std::make_shared<const SummaryStats>(std::move(stats)), options);
+  std::vector<std::string> notes;
+  const std::unique_ptr<detail::Scorer> scorer = detail::choose_scorer(*ctx, options, notes);
+  return detail::run_fit(std::move(ctx), options, *scorer, std::move(notes));
+}
+
+LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options) { return fit_lmm(SummaryStats(stats), options); }
 
 }  // namespace flashmm

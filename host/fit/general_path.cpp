@@ -1,6 +1,8 @@
-// The general per-gene path: any number of random components, O(q^3) per iteration.
+// The general path: any number of random components, O(q^3) per iteration (ALGORITHM.md
+// section 3): FLASHMM's plain iteration for the CPU scorer, the safeguarded optimizer and the
+// fixed-effects step.
+#include "fit/general_path.hpp"
 #include "fit/ginv.hpp"
-#include "fit/paths.hpp"
 #include "fit/step_control.hpp"
 
 #include <cmath>
@@ -15,24 +17,26 @@ Eigen::VectorXd start_theta(const Prepared& pre, const LmmOptions& options, Inde
   return s;
 }
 
-namespace {
+const GeneralObjective& GeneralPath::objective() const {
+  std::call_once(objective_once_, [&] { objective_ = std::make_unique<GeneralObjective>(pre_); });
+  return *objective_;
+}
 
-struct Evaluation {
-  Eigen::VectorXd dl;
-  Eigen::MatrixXd F;
-  Eigen::MatrixXd M;   // (I + D zrz)^-1
-  Eigen::VectorXd r;   // s_i / s0 expanded to q
-  double logdet_m0 = 0;
-};
+double GeneralPath::loglik(Index g, const Eigen::VectorXd& theta) const { return objective().loglik(g, theta); }
 
-// Score and Fisher information at s, exactly as one pass of FLASHMM's loop body.
-Evaluation evaluate(const Prepared& pre, const Eigen::VectorXd& s, const Eigen::Ref<const Eigen::VectorXd>& zry,
-                    double yry) {
+Eigen::MatrixXd GeneralPath::observed_information(Index g, const Eigen::VectorXd& theta) const {
+  return objective().observed_information(g, theta);
+}
+
+GeneralEvaluation GeneralPath::evaluate(Index g, const Eigen::VectorXd& s) const {
+  const Prepared& pre = pre_;
+  const SummaryStats& st = *pre.stats;
+  const auto zry = pre.zry.col(g);
+  const double yry = pre.yry(g);
   const Index q = pre.q;
   const int k = pre.k;
   const double s0 = s(k);
-  const SummaryStats& st = *pre.stats;
-  Evaluation ev;
+  GeneralEvaluation ev;
   ev.r = variance_ratios(pre, s);
 
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(q, q);
@@ -72,69 +76,74 @@ Evaluation evaluate(const Prepared& pre, const Eigen::VectorXd& s, const Eigen::
   }
   const double n_eff = static_cast<double>(pre.n - pre.pres - q);
   ev.F(k, k) = (n_eff + (M0.array() * M0.transpose().array()).sum()) / s02 / 2;
-  const Eigen::VectorXd left = ev.M.transpose() * zry + zry;              // (M' + I) zry
-  const Eigen::VectorXd right = ev.M * ev.r.cwiseProduct(zry);            // M (r .* zry)
+  const Eigen::VectorXd left = ev.M.transpose() * zry + zry;    // (M' + I) zry
+  const Eigen::VectorXd right = ev.M * ev.r.cwiseProduct(zry);  // M (r .* zry)
   const double yr2y = yry - left.dot(right);
   ev.dl(k) = (yr2y / s02 - (n_eff + M0.trace()) / s0) / 2;
   return ev;
 }
 
-}  // namespace
+std::pair<Eigen::VectorXd, GeneralEvaluation> GeneralPath::finish(Index g, const Eigen::VectorXd& s,
+                                                                  bool finite) const {
+  GeneralEvaluation ev = evaluate(g, s);
+  if (!finite) return {s, std::move(ev)};
+  const auto zry = pre_.zry.col(g);
+  Eigen::VectorXd reestimated = s;
+  reestimated(pre_.k) = (pre_.yry(g) - zry.dot(ev.M * ev.r.cwiseProduct(zry))) / static_cast<double>(pre_.n - pre_.pres);
+  return {reestimated, evaluate(g, reestimated)};
+}
 
-void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
-  const Prepared& pre = pre_;
-  const SummaryStats& st = *pre.stats;
-  const int k = pre.k;
-  const auto zry = pre.zry.col(g);
-  const double yry = pre.yry(g);
-
-  // FLASHMM's iteration.
-  VarianceEstimate ve;
-  Eigen::VectorXd s = start_theta(pre, options_, g);
+void GeneralPath::score_plain(Index g, const Eigen::VectorXd& s_start, const LmmOptions& options,
+                              const ScoringArrays& out) const {
+  Eigen::VectorXd s = s_start;
+  int niter = 0;
+  bool finite = true;
   double max_dl = std::numeric_limits<double>::infinity();
-  while (max_dl > options_.epsilon && ve.niter < options_.max_iter) {
-    ++ve.niter;
-    const Evaluation ev = evaluate(pre, s, zry, yry);
+  while (max_dl > options.epsilon && niter < options.max_iter) {
+    ++niter;
+    const GeneralEvaluation ev = evaluate(g, s);
     max_dl = ev.dl.cwiseAbs().maxCoeff();
-    const Eigen::VectorXd step = ginv(ev.F) * ev.dl;
-    s += step;
+    s += ginv(ev.F) * ev.dl;
     if (!s.allFinite() || !std::isfinite(max_dl)) {
-      ve.finite = false;
+      finite = false;
       break;
     }
   }
-  // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
-  // stays FLASHMM's to the last bit.
-  const bool refit = objective_ && !plain_scoring_succeeded(options_, s, max_dl <= options_.epsilon, ve.finite,
-                                                            objective_->loglik(g, s));
-  if (refit) {
-    const GeneObjective objective{[&](const Eigen::VectorXd& t) { return objective_->loglik(g, t); },
-                                  [&](const Eigen::VectorXd& t) { return objective_->observed_information(g, t); }};
-    s = fit_safeguarded(options_, objective, start_theta(pre, options_, g), [&](const Eigen::VectorXd& t) {
-      const Evaluation ev = evaluate(pre, t, zry, yry);
-      return ScoringStep{ev.dl, ev.F, ginv(ev.F) * ev.dl};
-    }, ve);
-  }
-  // Re-estimate the residual variance at the final ratios, then evaluate once more (FLASHMM);
-  // after a safeguarded fit only where that keeps theta valid without lowering the likelihood.
-  Evaluation ev = evaluate(pre, s, zry, yry);
-  if (ve.finite) {
-    const double zmdz = zry.dot(ev.M * ev.r.cwiseProduct(zry));
-    Eigen::VectorXd reestimated = s;
-    reestimated(k) = (yry - zmdz) / static_cast<double>(pre.n - pre.pres);
-    if (!refit || objective_->loglik(g, reestimated) >= objective_->loglik(g, s)) {
-      s = reestimated;
-      ev = evaluate(pre, s, zry, yry);
-    }
-  }
-  ve.theta = s;
+  const auto [theta, ev] = finish(g, s, finite);
+  const int k1 = out.k1;
+  Eigen::Map<Eigen::VectorXd>(out.theta + g * k1, k1) = theta;
+  Eigen::Map<Eigen::VectorXd>(out.dl + g * k1, k1) = ev.dl;
+  Eigen::Map<Eigen::MatrixXd>(out.F + g * k1 * k1, k1, k1) = ev.F;
+  out.logdet[g] = ev.logdet_m0;
+  out.niter[g] = niter;
+  out.finite[g] = finite ? 1 : 0;
+}
+
+VarianceEstimate GeneralPath::fit_safeguarded(Index g, const LmmOptions& options) const {
+  const GeneralObjective& obj = objective();
+  const GeneObjective objective{[&](const Eigen::VectorXd& t) { return obj.loglik(g, t); },
+                                [&](const Eigen::VectorXd& t) { return obj.observed_information(g, t); }};
+  VarianceEstimate ve;
+  const Eigen::VectorXd s = detail::fit_safeguarded(options, objective, start_theta(pre_, options, g),
+                                                    [&](const Eigen::VectorXd& t) {
+    const GeneralEvaluation ev = evaluate(g, t);
+    return ScoringStep{ev.dl, ev.F, ginv(ev.F) * ev.dl};
+  }, ve);
+  // FLASHMM's last step, kept only where it leaves theta valid without lowering the likelihood.
+  auto [theta, ev] = finish(g, s, ve.finite);
+  if (ve.finite && !(obj.loglik(g, theta) >= obj.loglik(g, s))) std::tie(theta, ev) = finish(g, s, false);
+  ve.theta = theta;
   ve.dl = ev.dl;
   ve.F = ev.F;
   ve.logdet_m0 = ev.logdet_m0;
+  return ve;
+}
 
-  // Fixed effects: Mb = (I + D ZZ)^-1 D.
-  const Index q = pre.q;
-  const Eigen::VectorXd& r = ev.r;  // at the final s
+void GeneralPath::fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const {
+  const SummaryStats& st = *pre_.stats;
+  const Index q = pre_.q;
+  // Mb = (I + D ZZ)^-1 D at the final theta.
+  const Eigen::VectorXd r = variance_ratios(pre_, ve.theta);
   Eigen::PartialPivLU<Eigen::MatrixXd> lub(Eigen::MatrixXd::Identity(q, q) + r.asDiagonal() * st.ZZ);
   const Eigen::MatrixXd Mb = lub.solve(Eigen::MatrixXd(r.asDiagonal()));
   const Eigen::MatrixXd MbZX = Mb * st.ZX;  // q x p
@@ -142,7 +151,7 @@ void GeneralPath::fit_gene(Index g, LmmFit& fit) const {
   fe.W = st.XX - st.ZX.transpose() * MbZX;
   fe.xvy = st.XY.col(g) - st.ZX.transpose() * (Mb * st.ZY.col(g));
   Eigen::VectorXd b;
-  store_gene(pre, options_, g, ve, fe, fit, b);
+  store_gene(pre_, options, g, ve, fe, fit, b);
   fit.blup.col(g) = Mb * (st.ZY.col(g) - st.ZX * b);
 }
 

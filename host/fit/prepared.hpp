@@ -31,6 +31,12 @@ inline Eigen::VectorXd variance_ratios(const Prepared& pre, const Eigen::VectorX
   return r;
 }
 
+/// Starting values of gene g: options.theta0, or (0, .., 0, yry / (n - p)).
+Eigen::VectorXd start_theta(const Prepared& pre, const LmmOptions& options, Index g);
+
+/// Whether the safeguarded optimizer runs (LmmOptions::robust, implied by nonnegative).
+inline bool uses_step_control(const LmmOptions& options) { return options.robust || options.nonnegative; }
+
 /// Variance-component estimate of one gene, before the fixed-effects step.
 struct VarianceEstimate {
   Eigen::VectorXd theta;   ///< k+1

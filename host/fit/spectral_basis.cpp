@@ -11,12 +11,11 @@ bool is_diagonal(const Eigen::MatrixXd& m) {
 }
 }  // namespace
 
-SpectralBasis::SpectralBasis(const Prepared& pre, bool project) {
+SpectralBasis::SpectralBasis(const Prepared& pre) {
   const SummaryStats& st = *pre.stats;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);
   l = zrz_eig.eigenvalues();
   U = zrz_eig.eigenvectors();
-  if (project) w = U.transpose() * pre.zry;
   if (is_diagonal(st.ZZ)) {
     // One-hot sample indicators: ZZ = diag(cells per sample), its eigenvectors are the identity.
     identity_v = true;

@@ -1,54 +1,65 @@
-// The spectral per-gene path for one random component (ALGORITHM.md section 6): zrz and ZZ are
-// eigendecomposed once (SpectralBasis), every gene is projected with one GEMM, and each
-// iteration is O(q). The iteration itself is detail::spectral_fit, shared with the CUDA kernel.
+// The spectral path for one random component (ALGORITHM.md section 6): the safeguarded optimizer
+// and the fixed-effects step in O(q) and O(q p + p^3) per gene.
 #include <flashmm/detail/spectral_score.hpp>
 
 #include "fit/ginv.hpp"
-#include "fit/paths.hpp"
 #include "fit/spectral_objective.hpp"
+#include "fit/spectral_path.hpp"
 #include "fit/step_control.hpp"
-
-#include <cmath>
-#include <limits>
 
 namespace flashmm::detail {
 
-VarianceEstimate spectral_estimate(const double s[2], const double dl[2], const double F[2][2], double logdet_m0,
-                                   int niter, bool finite) {
+namespace {
+
+VarianceEstimate estimate_of(const SpectralFit& f) {
   VarianceEstimate ve;
-  ve.theta = Eigen::Vector2d(s[0], s[1]);
-  ve.dl = Eigen::Vector2d(dl[0], dl[1]);
+  ve.theta = Eigen::Vector2d(f.s[0], f.s[1]);
+  ve.dl = Eigen::Vector2d(f.score.dl[0], f.score.dl[1]);
   ve.F.resize(2, 2);
-  ve.F << F[0][0], F[0][1], F[1][0], F[1][1];
-  ve.logdet_m0 = logdet_m0;
-  ve.niter = niter;
-  ve.finite = finite;
+  ve.F << f.score.F[0][0], f.score.F[0][1], f.score.F[1][0], f.score.F[1][1];
+  ve.logdet_m0 = f.score.logdet_m0;
+  ve.niter = f.niter;
+  ve.finite = f.finite;
   return ve;
 }
 
-void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
-  const Prepared& pre = pre_;
-  const SpectralGene sg = spectral_gene(pre, basis_, g);
-  const Eigen::VectorXd s_start = start_theta(pre, options_, g);
+}  // namespace
 
-  // FLASHMM's plain Fisher scoring.
-  const SpectralFit f = spectral_fit(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, s_start(0), s_start(1),
-                                     options_.max_iter, options_.epsilon, kGinvTolerance);
-  // The safeguarded optimizer runs only where plain scoring fails: where it converges the result
-  // stays FLASHMM's to the last bit.
-  if (!uses_step_control(options_) ||
-      plain_scoring_succeeded(options_, Eigen::Vector2d(f.s[0], f.s[1]), f.max_dl <= options_.epsilon, f.finite,
-                              spectral_loglik(sg, f.s[0], f.s[1]))) {
-    finish_gene(g, spectral_estimate(f.s, f.score.dl, f.score.F, f.score.logdet_m0, f.niter, f.finite), fit);
-    return;
-  }
+SpectralPath::SpectralPath(const Prepared& pre) : pre_(pre), basis_(pre) {}
 
+const Eigen::MatrixXd& SpectralPath::w() const {
+  std::call_once(w_once_, [&] { w_ = basis_.U.transpose() * pre_.zry; });
+  return w_;
+}
+
+SpectralGene SpectralPath::gene(Index g) const {
+  return {w().col(g).data(),
+          basis_.l.data(),
+          basis_.g.data(),
+          score_eigenvalues().data(),
+          static_cast<int>(pre_.q),
+          pre_.yry(g),
+          static_cast<double>(pre_.n - pre_.pres),
+          static_cast<double>(pre_.n - pre_.pres - pre_.q)};
+}
+
+double SpectralPath::loglik(Index g, const Eigen::VectorXd& theta) const {
+  return spectral_loglik(gene(g), theta(0), theta(1));
+}
+
+Eigen::MatrixXd SpectralPath::observed_information(Index g, const Eigen::VectorXd& theta) const {
+  return spectral_observed_information(gene(g), theta(0), theta(1));
+}
+
+VarianceEstimate SpectralPath::fit_safeguarded(Index g, const LmmOptions& options) const {
+  const SpectralGene sg = gene(g);
   const GeneObjective objective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
                                 [&](const Eigen::VectorXd& t) -> Eigen::MatrixXd {
                                   return spectral_observed_information(sg, t(0), t(1));
                                 }};
   VarianceEstimate ve;
-  const Eigen::VectorXd theta = fit_safeguarded(options_, objective, s_start, [&](const Eigen::VectorXd& t) {
+  const Eigen::VectorXd theta = detail::fit_safeguarded(options, objective, start_theta(pre_, options, g),
+                                                        [&](const Eigen::VectorXd& t) {
     const SpectralScore sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, t(0), t(1), false);
     double finv[2][2];
     pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
@@ -57,29 +68,24 @@ void SpectralPath::fit_gene(Index g, LmmFit& fit) const {
                        Eigen::Vector2d(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
                                        finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1])};
   }, ve);
-  double s[2] = {theta(0), theta(1)};
-  // As in the plain path: re-estimate the residual variance and evaluate once more, where that
-  // keeps theta valid without lowering the likelihood.
-  SpectralScore sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, s[0], s[1], !ve.finite);
-  if (ve.finite) {
-    const double s0 = (sg.yry - sc.zry_m_d_zry) / sg.n_pres;
-    if (spectral_loglik(sg, s[0], s0) >= spectral_loglik(sg, s[0], s[1])) {
-      s[1] = s0;
-      sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, s[0], s[1], true);
-    }
-  }
-  VarianceEstimate out = spectral_estimate(s, sc.dl, sc.F, sc.logdet_m0, ve.niter, ve.finite);
+  // FLASHMM's last step, kept only where it leaves theta valid without lowering the likelihood;
+  // elsewhere the evaluation at theta as it is.
+  SpectralFit f = spectral_finish(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, theta(0), theta(1), ve.niter,
+                                  ve.finite, 0);
+  if (ve.finite && !(spectral_loglik(sg, f.s[0], f.s[1]) >= spectral_loglik(sg, theta(0), theta(1))))
+    f = spectral_finish(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, theta(0), theta(1), ve.niter,
+                        /*finite=*/false, 0);
+  VarianceEstimate out = estimate_of(f);
+  out.finite = ve.finite;
   out.stop_reason = ve.stop_reason;
   out.fallback = ve.fallback;
-  finish_gene(g, out, fit);
+  return out;
 }
 
-void SpectralPath::finish_gene(Index g, const VarianceEstimate& ve, LmmFit& fit) const {
-  const Prepared& pre = pre_;
-  const SummaryStats& st = *pre.stats;
+void SpectralPath::fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const {
+  const SummaryStats& st = *pre_.stats;
   const SpectralBasis& sb = basis_;
-
-  // Fixed effects with Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G, G = V' ZX.
+  // Mb = V diag(c) V', c = r / (1 + r g): W = XX - G' diag(c) G with G = V' ZX.
   const double r = ve.theta(0) / ve.theta(1);
   const Eigen::VectorXd c = (r / (1.0 + r * sb.g.array())).matrix();
   const Eigen::MatrixXd& gx = sb.gx_of(st);
@@ -91,7 +97,7 @@ void SpectralPath::finish_gene(Index g, const VarianceEstimate& ve, LmmFit& fit)
   fe.W.triangularView<Eigen::StrictlyUpper>() = fe.W.transpose();
   fe.xvy = st.XY.col(g) - cg.transpose() * h;
   Eigen::VectorXd b;
-  store_gene(pre, options_, g, ve, fe, fit, b);
+  store_gene(pre_, options, g, ve, fe, fit, b);
   if (sb.identity_v)
     fit.blup.col(g) = c.cwiseProduct(h - gx * b);
   else

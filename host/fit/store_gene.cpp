@@ -44,6 +44,8 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
   const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && b_out.allFinite();
   if (!finite)
     fit.status[static_cast<std::size_t>(g)] = GeneStatus::non_finite;
+  else if (!(s0 > 0))
+    fit.status[static_cast<std::size_t>(g)] = GeneStatus::nonpositive_residual;
   else if (score_criterion(ve.theta, ve.dl, options.nonnegative || ve.fallback) < options.epsilon)
     fit.status[static_cast<std::size_t>(g)] = ve.fallback ? GeneStatus::converged_nonnegative : GeneStatus::converged;
   else

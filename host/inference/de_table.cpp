@@ -1,5 +1,4 @@
 #include <flashmm/de_table.hpp>
-#include <flashmm/satterthwaite.hpp>
 
 #include <cmath>
 
@@ -37,33 +36,9 @@ DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alte
   return make_table(fit, test_contrasts(fit, contrasts, alternative));
 }
 
-DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, const SummaryStats& stats, DfMethod df,
-                 Alternative alternative, int threads) {
-  const auto m = static_cast<Index>(contrasts.size());
-  Eigen::MatrixXd df_matrix = Eigen::MatrixXd::Constant(m, fit.n_genes(), static_cast<double>(fit.n - fit.n_fixed()));
-  if (df == DfMethod::satterthwaite) {
-    // A test of one coefficient whose Satterthwaite df the fit already holds reuses them; the
-    // others (real contrasts) are computed here, once.
-    std::vector<Contrast> rest;
-    std::vector<Index> rest_rows;
-    for (Index c = 0; c < m; ++c) {
-      const Eigen::VectorXd& w = contrasts[static_cast<std::size_t>(c)].weights;
-      Index j = 0;
-      const bool unit = fit.df_method == DfMethod::satterthwaite && w.cwiseAbs().maxCoeff(&j) == 1.0 &&
-                        w(j) == 1.0 && w.cwiseAbs().sum() == 1.0;
-      if (unit) {
-        df_matrix.row(c) = fit.df.row(j);
-      } else {
-        rest.push_back(contrasts[static_cast<std::size_t>(c)]);
-        rest_rows.push_back(c);
-      }
-    }
-    if (!rest.empty()) {
-      const Eigen::MatrixXd computed = satterthwaite_df(stats, fit, rest, threads);
-      for (std::size_t r = 0; r < rest_rows.size(); ++r) df_matrix.row(rest_rows[r]) = computed.row(static_cast<Index>(r));
-    }
-  }
-  return make_table(fit, test_contrasts(fit, contrasts, df_matrix, alternative));
+DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod df, Alternative alternative,
+                 int threads) {
+  return make_table(fit, test_contrasts(fit, contrasts, contrast_df(fit, contrasts, df, threads), alternative));
 }
 
 }  // namespace flashmm

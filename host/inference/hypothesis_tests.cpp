@@ -1,5 +1,6 @@
 #include <flashmm/error.hpp>
 #include <flashmm/hypothesis_tests.hpp>
+#include <flashmm/satterthwaite.hpp>
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -149,31 +150,36 @@ ContrastTests contrast_tests(const LmmFit& fit, const std::vector<Contrast>& con
 
 }  // namespace
 
-ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
-  const Eigen::Index p = fit.n_fixed();
-  const Eigen::Index genes = fit.n_genes();
-  check_shape(fit.df, p, genes, "df");
+Eigen::MatrixXd contrast_df(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod method, int threads) {
   check_contrasts(fit, contrasts);
-  const Eigen::MatrixXd L = contrast_matrix(contrasts);
   const auto m = static_cast<Eigen::Index>(contrasts.size());
-  // A contrast's df is that of the coefficients it involves; they all share n - p in FLASHMM,
-  // and a single-coefficient contrast gets exactly its coefficient's df (e.g. Satterthwaite's).
-  Eigen::MatrixXd df = Eigen::MatrixXd::Constant(m, genes, nan_value);
-  for (Eigen::Index j = 0; j < m; ++j) {
-    for (Eigen::Index g = 0; g < genes; ++g) {
-      double d = std::numeric_limits<double>::infinity();
-      bool any = false;
-      for (Eigen::Index i = 0; i < p; ++i) {
-        if (L(i, j) == 0) continue;
-        const double di = fit.df(i, g);
-        d = std::isnan(di) || std::isnan(d) ? nan_value : std::min(d, di);
-        any = true;
-      }
-      df(j, g) = any ? d : nan_value;
+  Eigen::MatrixXd df = Eigen::MatrixXd::Constant(m, fit.n_genes(), static_cast<double>(fit.n - fit.n_fixed()));
+  if (method == DfMethod::residual) return df;
+  // A test of one coefficient whose Satterthwaite df the fit already holds reuses them; the
+  // others (real contrasts) are computed here, once, from the fit's context.
+  std::vector<Contrast> rest;
+  std::vector<Eigen::Index> rest_rows;
+  for (Eigen::Index c = 0; c < m; ++c) {
+    const Eigen::VectorXd& w = contrasts[static_cast<std::size_t>(c)].weights;
+    Eigen::Index j = 0;
+    const bool unit = fit.df_method == DfMethod::satterthwaite && w.cwiseAbs().maxCoeff(&j) == 1.0 && w(j) == 1.0 &&
+                      w.cwiseAbs().sum() == 1.0;
+    if (unit) {
+      df.row(c) = fit.df.row(j);
+    } else {
+      rest.push_back(contrasts[static_cast<std::size_t>(c)]);
+      rest_rows.push_back(c);
     }
   }
-  check_shape(fit.cov, p * p, genes, "cov");
-  return contrast_tests(fit, contrasts, L, df, alternative);
+  if (!rest.empty()) {
+    const Eigen::MatrixXd computed = satterthwaite_df(fit, rest, threads);
+    for (std::size_t r = 0; r < rest_rows.size(); ++r) df.row(rest_rows[r]) = computed.row(static_cast<Eigen::Index>(r));
+  }
+  return df;
+}
+
+ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
+  return test_contrasts(fit, contrasts, contrast_df(fit, contrasts, fit.df_method), alternative);
 }
 
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, const Eigen::MatrixXd& df,

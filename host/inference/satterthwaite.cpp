@@ -3,15 +3,14 @@
 #include <flashmm/error.hpp>
 #include <flashmm/satterthwaite.hpp>
 
-#include "fit/general_objective.hpp"
+#include "fit/fit_context.hpp"
+#include "fit/general_path.hpp"
 #include "fit/ginv.hpp"
-#include "inference/satterthwaite_df.hpp"
-#include "fit/spectral_objective.hpp"
+#include "fit/spectral_path.hpp"
 #include "util/parallel.hpp"
 
 #include <cmath>
 #include <limits>
-#include <optional>
 
 namespace flashmm::detail {
 
@@ -64,28 +63,21 @@ Eigen::MatrixXd general_gradient(const Prepared& pre, const Eigen::VectorXd& the
   return grad;
 }
 
-}  // namespace
-
-void satterthwaite_into(const Prepared& pre, const SpectralBasis* basis, const LmmFit& fit, const Eigen::MatrixXd& L,
-                        int threads, Eigen::MatrixXd& out) {
+// Fills out (m x G) with the Satterthwaite df of the contrasts L (p x m) of every converged gene.
+void satterthwaite_into(const FitContext& ctx, const LmmFit& fit, const Eigen::MatrixXd& L, int threads,
+                        Eigen::MatrixXd& out) {
+  const Prepared& pre = ctx.prepared();
   const Index m = L.cols();
   out = Eigen::MatrixXd::Constant(m, pre.genes, std::numeric_limits<double>::quiet_NaN());
-  std::optional<GeneralObjective> general;
-  if (basis == nullptr) general.emplace(pre);
+  const SpectralPath* spectral = ctx.spectral();
   parallel_for_blocks(pre.genes, threads, 16, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g) {
       if (!fit.converged(g)) continue;
       const Eigen::VectorXd theta = fit.theta.col(g);
       const Eigen::MatrixXd phi = fit.cov_of(g) * L;  // cov L, p x m
-      Eigen::MatrixXd H, grad;
-      if (basis != nullptr) {
-        const SpectralBasis& sb = *basis;
-        H = spectral_observed_information(spectral_gene(pre, sb, g), theta(0), theta(1));
-        grad = spectral_gradient(pre, sb, theta, phi);
-      } else {
-        H = general->observed_information(g, theta);
-        grad = general_gradient(pre, theta, phi);
-      }
+      const Eigen::MatrixXd H = ctx.path().observed_information(g, theta);
+      const Eigen::MatrixXd grad =
+          spectral ? spectral_gradient(pre, spectral->basis(), theta, phi) : general_gradient(pre, theta, phi);
       const Eigen::MatrixXd A = ginv(H);  // asymptotic covariance of theta-hat
       for (Index j = 0; j < m; ++j) {
         const double v = L.col(j).dot(phi.col(j));
@@ -95,35 +87,31 @@ void satterthwaite_into(const Prepared& pre, const SpectralBasis* basis, const L
   });
 }
 
+}  // namespace
 }  // namespace flashmm::detail
 
 namespace flashmm {
 
-Eigen::MatrixXd satterthwaite_df(const SummaryStats& stats, const LmmFit& fit, const Eigen::MatrixXd& L, int threads) {
-  const Index p = stats.p(), G = stats.genes();
-  if (fit.n_fixed() != p || fit.n_genes() != G || fit.k() != stats.k() || fit.theta.rows() != stats.k() + 1 ||
-      fit.cov.rows() != p * p)
-    throw InputError("satterthwaite_df: the fit (" + std::to_string(fit.n_fixed()) + " coefficients, " +
-                     std::to_string(fit.n_genes()) + " genes, " + std::to_string(fit.k()) +
-                     " random components) was not computed from these summary statistics (" + std::to_string(p) +
-                     ", " + std::to_string(G) + ", " + std::to_string(stats.k()) + "); pass the statistics given to fit_lmm");
+Eigen::MatrixXd satterthwaite_df(const LmmFit& fit, const Eigen::MatrixXd& L, int threads) {
+  if (!fit.context)
+    throw InputError("Satterthwaite df need the summary statistics the fit was computed from, and this fit holds "
+                     "none (a fit file written without them): refit, or use residual df");
+  const detail::FitContext& ctx = *fit.context;
+  const Index p = ctx.prepared().p;
+  if (fit.n_fixed() != p || fit.n_genes() != ctx.prepared().genes || fit.k() != ctx.prepared().k)
+    throw InputError("satterthwaite_df: the fit's shape (" + std::to_string(fit.n_fixed()) + " coefficients, " +
+                     std::to_string(fit.n_genes()) + " genes) differs from its statistics'");
   if (L.rows() != p)
     throw InputError("satterthwaite_df: the contrast matrix has " + std::to_string(L.rows()) +
                      " rows but the model has " + std::to_string(p) + " coefficients");
-  LmmOptions options;
-  options.method = fit.method;
-  const detail::Prepared pre = detail::prepare(stats, options);
-  std::optional<detail::SpectralBasis> basis;
-  if (pre.k == 1) basis.emplace(pre);
   Eigen::MatrixXd out;
-  detail::satterthwaite_into(pre, basis ? &*basis : nullptr, fit, L, threads, out);
+  detail::satterthwaite_into(ctx, fit, L, threads, out);
   return out;
 }
 
-Eigen::MatrixXd satterthwaite_df(const SummaryStats& stats, const LmmFit& fit, const std::vector<Contrast>& contrasts,
-                                 int threads) {
+Eigen::MatrixXd satterthwaite_df(const LmmFit& fit, const std::vector<Contrast>& contrasts, int threads) {
   if (contrasts.empty()) return Eigen::MatrixXd(0, fit.n_genes());
-  return satterthwaite_df(stats, fit, contrast_matrix(contrasts), threads);
+  return satterthwaite_df(fit, contrast_matrix(contrasts), threads);
 }
 
 }  // namespace flashmm

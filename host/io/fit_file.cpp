@@ -2,6 +2,8 @@
 
 #include "io/gzip_lines.hpp"
 #include "io/hdf5_matrix.hpp"
+#include "io/stats_arrays.hpp"
+#include "fit/fit_context.hpp"
 
 namespace flashmm::io {
 
@@ -54,6 +56,14 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
     for (GeneStatus s : fit.status) status.emplace_back(to_string(s));
     h::write_strings(file, "status", status);
     h::write_names(file, fit);
+    h::write_string_attr(file, "df_method", to_string(fit.df_method));
+    if (fit.context) {
+      // The statistics the fit was made from, so that inference on the fit read back (the
+      // Satterthwaite df of new contrasts) sees what the fit saw.
+      h::write_string_attr(file, "path", fit.context->spectral() ? "spectral" : "general");
+      h::Handle stats = h::create_group(file, "stats");
+      h::write_stats_arrays(stats, fit.context->stats());
+    }
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) h::fail(path, "cannot write the file (disk full?)");
   }
   temp.commit();
@@ -85,6 +95,9 @@ LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
   fit.d = h::read_ints(file, "d");
   for (const auto& s : h::read_strings(h::open_dataset(file, "status"))) fit.status.push_back(status_from(s, path));
   h::read_names(file, fit);
+  const std::string df_method = h::read_string_attr(file, "df_method", "residual");
+  if (df_method != "residual" && df_method != "satterthwaite") h::fail(path, "holds an unknown df method '" + df_method + "'");
+  fit.df_method = df_method == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
   const auto G = static_cast<std::size_t>(fit.coef.cols());
   if (fit.gene_names.size() != G || fit.status.size() != G || fit.niter.size() != G ||
       fit.fixed_names.size() != static_cast<std::size_t>(fit.coef.rows()) || fit.cov.cols() != fit.coef.cols())
@@ -95,6 +108,19 @@ LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
     if (keys.size() != values.size()) h::fail(path, "holds option names and values of different lengths");
     provenance->clear();
     for (std::size_t i = 0; i < keys.size(); ++i) (*provenance)[keys[i]] = values[i];
+  }
+  if (h::is_group(file, "stats")) {
+    auto stats = std::make_shared<SummaryStats>(h::read_stats_arrays(h::open_group(file, "stats")));
+    LmmOptions options;
+    options.method = fit.method;
+    options.path = h::read_string_attr(file, "path", "spectral") == "general" ? FitPath::general : FitPath::automatic;
+    try {
+      if (stats->genes() != fit.n_genes() || stats->p() != fit.n_fixed() || stats->k() != fit.k())
+        throw InputError("their shape differs from the fit's");
+      fit.context = std::make_shared<const detail::FitContext>(std::move(stats), options);
+    } catch (const Error& e) {
+      h::fail(path, std::string("holds summary statistics that do not fit its model: ") + e.what());
+    }
   }
   return fit;
 }

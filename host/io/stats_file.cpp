@@ -2,6 +2,7 @@
 
 #include "io/gzip_lines.hpp"
 #include "io/hdf5_matrix.hpp"
+#include "io/stats_arrays.hpp"
 
 namespace flashmm::io {
 
@@ -11,24 +12,50 @@ namespace {
 constexpr h::FileFormat kFormat{"flashmm-summary-stats", 1, "summary-statistics", "make one with 'flashmm sumstats'"};
 }  // namespace
 
+}  // namespace flashmm::io
+
+namespace flashmm::detail::h5 {
+
+void write_stats_arrays(hid_t loc, const SummaryStats& s) {
+  write_scalar_attr(loc, "n", static_cast<std::int64_t>(s.n));
+  write_matrix(loc, "XX", s.XX);
+  write_matrix(loc, "XY", s.XY, 4);
+  write_matrix(loc, "ZX", s.ZX);
+  write_matrix(loc, "ZY", s.ZY, 4);
+  write_matrix(loc, "ZZ", s.ZZ);
+  write_matrix(loc, "Ynorm", s.Ynorm);
+  write_ints(loc, "d", s.d);
+  write_names(loc, s);
+}
+
+SummaryStats read_stats_arrays(hid_t loc) {
+  SummaryStats s;
+  s.n = read_int64_attr(loc, "n");
+  s.XX = read_matrix(loc, "XX");
+  s.XY = read_matrix(loc, "XY");
+  s.ZX = read_matrix(loc, "ZX");
+  s.ZY = read_matrix(loc, "ZY");
+  s.ZZ = read_matrix(loc, "ZZ");
+  s.Ynorm = read_vector(loc, "Ynorm");
+  s.d = read_ints(loc, "d");
+  read_names(loc, s);
+  return s;
+}
+
+}  // namespace flashmm::detail::h5
+
+namespace flashmm::io {
+
 void write_summary_stats(const std::string& path, const SummaryStats& s, const StatsProvenance& provenance) {
   s.validate();
   detail::TempFile temp(path);
   {
     h::Handle file = h::create_file(temp.temp_path());
     h::write_header(file, kFormat);
-    h::write_scalar_attr(file, "n", static_cast<std::int64_t>(s.n));
     h::write_string_attr(file, "transform", provenance.transform);
     h::write_string_attr(file, "fixed_formula", provenance.fixed_formula);
     h::write_string_array_attr(file, "random_formulas", provenance.random_formulas);
-    h::write_matrix(file, "XX", s.XX);
-    h::write_matrix(file, "XY", s.XY, 4);
-    h::write_matrix(file, "ZX", s.ZX);
-    h::write_matrix(file, "ZY", s.ZY, 4);
-    h::write_matrix(file, "ZZ", s.ZZ);
-    h::write_matrix(file, "Ynorm", s.Ynorm);
-    h::write_ints(file, "d", s.d);
-    h::write_names(file, s);
+    h::write_stats_arrays(file, s);
     if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) h::fail(path, "cannot write the file (disk full?)");
   }
   temp.commit();
@@ -37,16 +64,7 @@ void write_summary_stats(const std::string& path, const SummaryStats& s, const S
 SummaryStats read_summary_stats(const std::string& path, StatsProvenance* provenance) {
   h::Handle file = h::open_file(path);
   h::check_header(file, path, kFormat);
-  SummaryStats s;
-  s.n = h::read_int64_attr(file, "n");
-  s.XX = h::read_matrix(file, "XX");
-  s.XY = h::read_matrix(file, "XY");
-  s.ZX = h::read_matrix(file, "ZX");
-  s.ZY = h::read_matrix(file, "ZY");
-  s.ZZ = h::read_matrix(file, "ZZ");
-  s.Ynorm = h::read_vector(file, "Ynorm");
-  s.d = h::read_ints(file, "d");
-  h::read_names(file, s);
+  SummaryStats s = h::read_stats_arrays(file);
   if (provenance != nullptr) {
     provenance->transform = h::read_string_attr(file, "transform");
     provenance->fixed_formula = h::read_string_attr(file, "fixed_formula");

@@ -22,7 +22,9 @@ CellStreamAccumulator::CellStreamAccumulator(const DesignBuilder& design, std::v
                                              Transform transform, int threads, Device device)
     : design_(design), acc_(shape_of(design, std::move(gene_names)), transform, threads) {
   n_rows_ = design.n_metadata_rows();
-  if (use_gpu(device)) gpu_ = std::make_unique<GpuSummaryStatsAccumulator>(acc_.stats(), transform, threads);
+  std::string note;
+  if (use_gpu(device, &note)) gpu_ = std::make_unique<GpuSummaryStatsAccumulator>(acc_.stats(), transform, threads);
+  if (!note.empty()) notes_.push_back(note);
 }
 
 CellStreamAccumulator::~CellStreamAccumulator() = default;

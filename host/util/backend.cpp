@@ -3,8 +3,6 @@
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
-#include <cstdio>
-#include <mutex>
 
 namespace flashmm {
 
@@ -24,7 +22,7 @@ Device parse_device(const std::string& text) {
   throw InputError("unknown device '" + text + "': use auto, cpu or gpu");
 }
 
-bool use_gpu(Device device) {
+bool use_gpu(Device device, std::string* note) {
   if (device == Device::cpu) return false;
   std::string why;
   const bool ok = gpu_available(&why);
@@ -32,10 +30,7 @@ bool use_gpu(Device device) {
     if (!ok) throw DeviceError("the GPU was asked for but no CUDA device is usable: " + why);
     return true;
   }
-  if (!ok) {
-    static std::once_flag said;
-    std::call_once(said, [&] { std::fprintf(stderr, "flashmm: using the CPU: %s\n", why.c_str()); });
-  }
+  if (!ok && note != nullptr) *note = "using the CPU: " + why;
   return ok;
 }
 
@@ -70,8 +65,6 @@ template void GpuSummaryStatsAccumulator::add<std::int32_t>(const RowMatrixXd&, 
                                                            const CsrView<std::int32_t>&);
 template void GpuSummaryStatsAccumulator::add<std::int64_t>(const RowMatrixXd&, const SparseRowMatrix&,
                                                            const CsrView<std::int64_t>&);
-
-LmmFit fit_lmm_gpu(const SummaryStats&, const LmmOptions&) { no_cuda(); }
 
 bool gpu_properties(GpuProperties*) { return false; }
 

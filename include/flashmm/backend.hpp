@@ -4,11 +4,11 @@
 //
 // Two ways to use the GPU:
 //   1. Dispatch: LmmOptions::device and the `device` argument of CellStreamAccumulator take a
-//      Device; `automatic` uses the GPU when gpu_available(), else the CPU, and says once per
-//      process on stderr why ("flashmm: using the CPU: ..."). Results agree with the CPU ones
-//      to rounding (the per-gene arithmetic is the same inline code, flashmm/detail/).
-//   2. Direct: GpuSummaryStatsAccumulator and fit_lmm_gpu below, which throw DeviceError when
-//      no GPU is usable.
+//      Device; `automatic` uses the GPU when gpu_available(), else the CPU, and returns the
+//      reason as a note (LmmFit::notes, CellStreamAccumulator::notes) for the caller to show.
+//      Results agree with the CPU ones to rounding (the per-gene arithmetic is the same inline
+//      code, flashmm/detail/). The library itself never prints.
+//   2. Direct: GpuSummaryStatsAccumulator below, which throws DeviceError when no GPU is usable.
 //
 // Everything here works whether or not CUDA was compiled in: without it, gpu_available() is
 // false with the reason "built without CUDA", and the GPU entry points throw DeviceError.
@@ -39,9 +39,9 @@ struct GpuProperties {
 bool gpu_properties(GpuProperties* out);
 
 /// Whether work asked for on `device` runs on the GPU. cpu: false. gpu: true, or DeviceError
-/// saying why no GPU is usable. automatic: gpu_available(); when false, the reason is written
-/// once per process to stderr.
-bool use_gpu(Device device);
+/// saying why no GPU is usable. automatic: gpu_available(); when false and note is given, *note
+/// says so and why ("using the CPU: ..."), for the caller to show.
+bool use_gpu(Device device, std::string* note = nullptr);
 
 /// Summary statistics on the GPU, with the interface and the results of SummaryStatsAccumulator
 /// (equal to rounding: the chunk's design cross-products XX, ZX, ZZ are computed on the host by
@@ -82,13 +82,5 @@ class GpuSummaryStatsAccumulator {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// fit_lmm on the GPU: one random component, spectral path (ALGORITHM.md section 6). The
-/// projection of every gene on the eigenvectors of zrz is one cuBLAS GEMM; the Fisher-scoring
-/// iterations run one gene per device thread through detail::spectral_fit, the very function
-/// the CPU path runs; the fixed-effects step (b, cov, BLUP) runs on the host. Models with k > 1
-/// components, or options.path == general, are fitted on the CPU, with a note in warnings.
-/// Throws DeviceError when no GPU is usable, InputError as fit_lmm.
-LmmFit fit_lmm_gpu(const SummaryStats& stats, const LmmOptions& options = {});
 
 }  // namespace flashmm

@@ -34,6 +34,8 @@ class CellStreamAccumulator {
   void skip(Index cells);
 
   Index cells_seen() const { return next_cell_; }
+  /// Notes for the caller to show (which device accumulates and why); the library never prints.
+  const std::vector<std::string>& notes() const { return notes_; }
   /// The statistics; throws InputError if fewer cells were added than the design has rows.
   SummaryStats finish();
 
@@ -44,6 +46,7 @@ class CellStreamAccumulator {
   Index next_cell_ = 0;   // metadata rows consumed
   Index next_used_ = 0;   // position in design_.used_cells()
   Index n_rows_ = 0;      // metadata rows the design was built from
+  std::vector<std::string> notes_;
 };
 
 }  // namespace flashmm

@@ -4,7 +4,6 @@
 // converged genes only (others get NA), as a user of limma's topTable would expect.
 #include <flashmm/contrast.hpp>
 #include <flashmm/lmm.hpp>
-#include <flashmm/summary_stats.hpp>
 #include <flashmm/hypothesis_tests.hpp>
 
 #include <string>
@@ -23,15 +22,15 @@ struct DeTable {
   std::vector<DeTest> tests;
 };
 
-/// Tests each contrast on every gene of the fit, with the df of test_contrasts(fit, contrasts)
-/// (the fit's df of the coefficients involved).
+/// Tests each contrast on every gene of the fit, with the df of the fit's own method
+/// (test_contrasts(fit, contrasts): n - p, or each contrast's Satterthwaite df for a fit made
+/// with them).
 DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts,
                  Alternative alternative = Alternative::two_sided);
 
-/// The same with the df of each contrast chosen: residual = n - p; satterthwaite = the
-/// contrast's own Satterthwaite df (satterthwaite_df), computed from `stats`, the summary
-/// statistics the fit was made from. threads: for the Satterthwaite df (0: all).
-DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, const SummaryStats& stats, DfMethod df,
+/// The same with the df method chosen (contrast_df): residual = n - p; satterthwaite = each
+/// contrast's own Satterthwaite df, from the fit's context. threads: for the df (0: all).
+DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod df,
                  Alternative alternative = Alternative::two_sided, int threads = 0);
 
 }  // namespace flashmm

@@ -42,13 +42,21 @@ struct ContrastTests {
   Eigen::MatrixXd p;               ///< p-value for the alternative
 };
 
+/// Degrees of freedom of the contrasts' t tests, m x G (one row per contrast, one column per
+/// gene): residual = n - p for every contrast (FLASHMM); satterthwaite = each contrast's own
+/// Satterthwaite df (a single coefficient's from fit.df when the fit holds Satterthwaite df, the
+/// others from satterthwaite_df, which needs the fit's context). NaN for genes that did not
+/// converge under satterthwaite. threads: for the Satterthwaite df (0: all). Throws InputError
+/// when a contrast's length is not p, or satterthwaite is asked of a fit without context.
+Eigen::MatrixXd contrast_df(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod method,
+                            int threads = 0);
+
 /// Tests each contrast in every gene, as FLASHMM's lmmtest: estimate = L'b,
-/// se = sqrt(diag(L' cov L)), t = estimate / se. The df of a contrast in gene g is the fit's df
-/// of the coefficients it involves (fit.df, p x G; the smallest of those with a nonzero weight,
-/// which for FLASHMM's fit is n - p for every contrast). Genes that did not converge or hold
-/// NaN are computed all the same (NaN propagates): the caller decides what to report, from
-/// fit.status. Throws InputError when a contrast's length is not p or the fit's arrays do not
-/// agree in shape.
+/// se = sqrt(diag(L' cov L)), t = estimate / se, with the df of the fit's own method
+/// (contrast_df(fit, contrasts, fit.df_method)): n - p for FLASHMM's fit, each contrast's own
+/// Satterthwaite df for a fit made with them. Genes that did not converge or hold NaN are
+/// computed all the same (NaN propagates): the caller decides what to report, from fit.status.
+/// Throws InputError when a contrast's length is not p or the fit's arrays do not agree in shape.
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts,
                              Alternative alternative = Alternative::two_sided);
 

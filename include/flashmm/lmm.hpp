@@ -7,10 +7,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace flashmm {
+
+namespace detail {
+class FitContext;
+}  // namespace detail
 
 enum class Method { reml, ml };
 
@@ -27,6 +32,10 @@ enum class GeneStatus : std::uint8_t {
   max_iter,       ///< stopped at max_iter with max|dlogL| >= epsilon
   non_finite,     ///< a non-finite value arose (e.g. diverging variance components)
   all_zero,       ///< Ynorm <= 0: the gene has no nonzero value; not fitted, results NA
+  filtered,       ///< left out by LmmOptions::skip_genes (e.g. expressed in too few cells); results NA
+  /// The re-estimated residual variance s0 is not positive (typically p + q close to n): no
+  /// valid model, whatever the score says.
+  nonpositive_residual,
   // The three below are only reported by the safeguarded optimizer (LmmOptions::robust).
   singular,       ///< no step improves the likelihood and the information matrix is singular there
   stalled,        ///< no step improves the likelihood (rounding level) although max|dlogL| >= epsilon
@@ -38,10 +47,10 @@ enum class GeneStatus : std::uint8_t {
 };
 
 /// Every GeneStatus, in declaration order.
-inline constexpr GeneStatus kGeneStatuses[] = {GeneStatus::converged, GeneStatus::max_iter,
-                                               GeneStatus::non_finite, GeneStatus::all_zero,
-                                               GeneStatus::singular,   GeneStatus::stalled,
-                                               GeneStatus::converged_nonnegative};
+inline constexpr GeneStatus kGeneStatuses[] = {
+    GeneStatus::converged, GeneStatus::max_iter, GeneStatus::non_finite,           GeneStatus::all_zero,
+    GeneStatus::filtered,  GeneStatus::nonpositive_residual, GeneStatus::singular, GeneStatus::stalled,
+    GeneStatus::converged_nonnegative};
 
 const char* to_string(GeneStatus status);
 const char* to_string(Method method);
@@ -70,10 +79,15 @@ struct LmmOptions {
   /// unconstrained estimates; a component held at 0 whose score points below 0 counts as
   /// converged. Implies the safeguarded optimizer (robust).
   bool nonnegative = false;
-  /// Where to fit: cpu (the default), gpu, or automatic (the GPU when usable). The GPU fit runs
-  /// the spectral path of one random component; other models are fitted on the CPU with a note
-  /// in LmmFit::warnings. See flashmm/backend.hpp.
+  /// Where to run Fisher scoring: cpu (the default), gpu, or automatic (the GPU when usable,
+  /// else the CPU with the reason in LmmFit::notes). Every option is honoured on every device:
+  /// the device runs FLASHMM's plain scoring for the genes in lockstep, the host the rest of the
+  /// pipeline (see flashmm/backend.hpp). A model the device's scorer does not cover is scored on
+  /// the CPU, with a note.
   Device device = Device::cpu;
+  /// Genes not to fit: empty, or one entry per gene, nonzero = leave the gene out (status
+  /// filtered, results NA; left out of every FDR).
+  std::vector<std::uint8_t> skip_genes;
   /// Called now and then with the number of genes fitted so far (from any thread, never
   /// concurrently); for progress displays. May be empty.
   std::function<void(Index genes_done)> progress;
@@ -112,6 +126,14 @@ struct LmmFit {
 
   /// Human-readable warnings (non-converged genes, skipped genes), for the caller to show.
   std::vector<std::string> warnings;
+  /// Human-readable notes that are not problems (which device ran and why), for the caller.
+  std::vector<std::string> notes;
+
+  /// The design-side quantities the fit was computed from (the summary statistics, prepared
+  /// once; ALGORITHM.md section 3), kept for inference on the fit: Satterthwaite df of new
+  /// contrasts (satterthwaite.hpp, de_table.hpp). Null for a fit that has none (read from a file
+  /// written without its statistics).
+  std::shared_ptr<const detail::FitContext> context;
 
   Index n_fixed() const { return coef.rows(); }
   Index n_genes() const { return coef.cols(); }
@@ -127,9 +149,15 @@ struct LmmFit {
   }
 };
 
-/// Fits every gene, on the device options.device selects (see flashmm/backend.hpp: use_gpu).
-/// Throws InputError for bad input (X not of full column rank, naming the
-/// columns involved; dimensions; non-finite statistics; q or p not smaller than n).
+/// Fits every gene: the design-side quantities are prepared once, FLASHMM's Fisher scoring runs
+/// for all genes in lockstep on the device options.device selects, then (on the host) the
+/// safeguarded optimizer for the genes that need it (robust, nonnegative), the fixed-effects
+/// step and the Satterthwaite df (options.df). The statistics are kept in LmmFit::context (the
+/// rvalue overload moves them there instead of copying).
+/// Throws InputError for bad input (X not of full column rank, naming the columns involved;
+/// a random component that is not identifiable; dimensions; non-finite statistics; q or p not
+/// smaller than n; options out of range), DeviceError when device = gpu and none is usable.
 LmmFit fit_lmm(const SummaryStats& stats, const LmmOptions& options = {});
+LmmFit fit_lmm(SummaryStats&& stats, const LmmOptions& options = {});
 
 }  // namespace flashmm

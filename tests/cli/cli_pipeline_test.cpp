@@ -131,6 +131,32 @@ TEST(CliPipeline, TestOnASavedFitReproducesFlashmmContrasts) {
   }
 }
 
+// `test` on a fit made with --df satterthwaite gives a contrast the df de gives it (its own
+// Satterthwaite df, from the statistics fit.h5 keeps), not the smallest of its coefficients'.
+TEST(CliPipeline, TestAfterSatterthwaiteEqualsDe) {
+  const fs::path dir = work_dir("pipeline_test_df");
+  const std::string contrast = " --contrast 'BvsA=(cls1:trtB+cls2:trtB)/2'";
+  ASSERT_EQ(run_cli("de " + q(data_path("s1.h5ad")) + " " + kFixed + " --random '~ 0 + sam' --df satterthwaite" +
+                        contrast + kFit + " --out " + q(dir / "de"),
+                    dir)
+                .status,
+            0);
+  const auto r = run_cli("test " + q(dir / "de" / "fit.h5") + contrast + " --out " + q(dir / "t"), dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto de = read_tsv(dir / "de" / "de.tsv"), test = read_tsv(dir / "t" / "de.tsv");
+  ASSERT_EQ(de.header, test.header);
+  std::size_t compared = 0;
+  for (const auto& row : de.rows) {
+    if (row[1] != "BvsA") continue;
+    ASSERT_LT(compared, test.rows.size());
+    EXPECT_EQ(test.rows[compared], row);  // every column, df and p included, to the last digit
+    EXPECT_LT(to_double(row[5]), 100) << row[0];  // between-sample df, not n - p
+    ++compared;
+  }
+  EXPECT_EQ(compared, 60u);
+  EXPECT_EQ(compared, test.rows.size());
+}
+
 TEST(CliPipeline, SatterthwaiteAndRobustOptions) {
   const fs::path dir = work_dir("pipeline_df");
   const auto r = run_cli("de " + q(data_path("s1.h5ad")) + " " + kFixed +

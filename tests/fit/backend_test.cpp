@@ -1,13 +1,15 @@
 // The backend choice on any machine: gpu_available() with its reason, use_gpu(), the automatic
-// dispatch falling back to the CPU, and the batched spectral fit's host side run with the CPU
-// emulation of the GPU scorer (the same per-gene function, the same w layout as the kernel).
+// dispatch falling back to the CPU (with a note, never printed), and the fit pipeline run with
+// the CPU scorer in the GPU's layout (the same per-gene function, w stored genes x q and read
+// with stride G as the kernel does): the pipeline a GPU fit runs, every option included.
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/lmm.hpp>
 
 #include <gtest/gtest.h>
 
-#include "fit/batched_spectral.hpp"
+#include "fit/fit_context.hpp"
+#include "fit/pipeline.hpp"
 #include "support/expect.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
@@ -41,14 +43,15 @@ TEST(Backend, GpuAvailabilityGivesAReason) {
   EXPECT_FALSE(why.empty());
   EXPECT_EQ(why, again);
   std::printf("gpu_available() = false: %s\n", why.c_str());
-  EXPECT_FALSE(use_gpu(Device::automatic));
+  std::string note;
+  EXPECT_FALSE(use_gpu(Device::automatic, &note));
+  EXPECT_EQ(note, "using the CPU: " + why);
   expect_error<DeviceError>([] { use_gpu(Device::gpu); }, {why});
 }
 
 TEST(Backend, GpuEntryPointsThrowWithoutDevice) {
   std::string why;
   if (gpu_available(&why)) GTEST_SKIP() << "a CUDA device is usable here";
-  EXPECT_THROW(fit_lmm_gpu(s1_sam()), DeviceError);
   EXPECT_THROW(GpuSummaryStatsAccumulator(SummaryStats::zeros(2, 3, 4), Transform::log2p1), DeviceError);
   LmmOptions opt;
   opt.device = Device::gpu;
@@ -63,9 +66,13 @@ TEST(Backend, AutomaticFallsBackToTheCpu) {
     automatic.device = Device::automatic;
     const LmmFit a = fit_lmm(s1_sam(), cpu);
     const LmmFit b = fit_lmm(s1_sam(), automatic);
+    EXPECT_TRUE(a.notes.empty());
     if (gpu_available()) {
       expect_fits_near(b, a, 1e-10);
-    } else {  // the very same CPU computation
+    } else {  // the very same CPU computation, and the reason as a note
+      std::string why;
+      gpu_available(&why);
+      EXPECT_EQ(b.notes, std::vector<std::string>{"using the CPU: " + why});
       EXPECT_EQ(a.coef, b.coef);
       EXPECT_EQ(a.se, b.se);
       EXPECT_EQ(a.theta, b.theta);
@@ -75,22 +82,23 @@ TEST(Backend, AutomaticFallsBackToTheCpu) {
   }
 }
 
-// The GPU fit's host side with the CPU emulation of its scorer: w' = zry' U stored genes x q
-// and read with stride G, spectral_fit per gene. Equals the CPU fit gene by gene.
-TEST(Backend, BatchedSpectralFitEqualsCpuFit) {
+// The pipeline of a GPU fit, with the CPU scorer in the GPU's layout standing in for the kernel.
+LmmFit fit_through_gpu_layout(const SummaryStats& stats, const LmmOptions& opt) {
+  auto ctx = std::make_shared<const detail::FitContext>(std::make_shared<const SummaryStats>(stats), opt);
+  const auto scorer = detail::make_cpu_scorer(/*gene_major_w=*/true);
+  return detail::run_fit(std::move(ctx), opt, *scorer);
+}
+
+TEST(Backend, GpuLayoutPipelineEqualsCpuFit) {
   for (Method method : {Method::reml, Method::ml}) {
     LmmOptions opt;
     opt.method = method;
     const LmmFit cpu = fit_lmm(s1_sam(), opt);
-    const LmmFit batched = detail::fit_spectral_batched(
-        s1_sam(), opt, [](const detail::SpectralBatchInput& in, detail::SpectralBatchResult& out) {
-          detail::score_spectral_batch_cpu(in, out, 0);
-        });
-    expect_fits_near(batched, cpu, 1e-10);
+    expect_fits_near(fit_through_gpu_layout(s1_sam(), opt), cpu, 1e-10);
   }
 }
 
-TEST(Backend, BatchedSpectralFitHandlesAllZeroGenesAndStartValues) {
+TEST(Backend, GpuLayoutPipelineHandlesAllZeroGenesAndStartValues) {
   SummaryStats stats = s1_sam();
   stats.XY.col(3).setZero();
   stats.ZY.col(3).setZero();
@@ -99,18 +107,50 @@ TEST(Backend, BatchedSpectralFitHandlesAllZeroGenesAndStartValues) {
   opt.theta0 = {0.1, 0.5};
   opt.max_iter = 3;  // some genes stop at max_iter
   const LmmFit cpu = fit_lmm(stats, opt);
-  const LmmFit batched = detail::fit_spectral_batched(
-      stats, opt, [](const detail::SpectralBatchInput& in, detail::SpectralBatchResult& out) {
-        detail::score_spectral_batch_cpu(in, out, 1);
-      });
+  const LmmFit batched = fit_through_gpu_layout(stats, opt);
   EXPECT_EQ(batched.status[3], GeneStatus::all_zero);
   EXPECT_TRUE(std::isnan(batched.coef(0, 3)));
   expect_fits_near(batched, cpu, 1e-10);
 }
 
-TEST(Backend, BatchedSpectralFitNeedsOneComponent) {
+// Every option goes through the same host pass whichever scorer ran: under nonnegative no gene
+// whose plain estimate has a negative component is labelled converged, and the fit equals the
+// CPU's; the same for robust and Satterthwaite df.
+TEST(Backend, GpuLayoutPipelineHonoursEveryOption) {
+  // s1 with the between-sample spread of the first 20 genes' residuals shrunk tenfold
+  // (zry -> zry / 10), so that their sample variance estimates come out negative.
+  SummaryStats stats = s1_sam();
+  for (Index g = 0; g < 20; ++g) {
+    const Eigen::VectorXd fitted = stats.ZX * stats.XX.ldlt().solve(stats.XY.col(g));
+    stats.ZY.col(g) = fitted + 0.1 * (stats.ZY.col(g) - fitted);
+  }
+  const LmmFit unconstrained = fit_lmm(stats);
+  Index negative = 0;
+  for (Index g = 0; g < 20; ++g) negative += unconstrained.converged(g) && unconstrained.theta(0, g) < 0;
+  ASSERT_GT(negative, 5);
+
+  LmmOptions nonneg;
+  nonneg.nonnegative = true;
+  const LmmFit a = fit_through_gpu_layout(stats, nonneg);
+  for (Index g = 0; g < a.n_genes(); ++g) {
+    ASSERT_TRUE(a.converged(g)) << g;
+    EXPECT_GE(a.theta(0, g), 0.0) << g;
+  }
+  expect_fits_near(a, fit_lmm(stats, nonneg), 1e-10);
+
+  LmmOptions options;
+  options.robust = true;
+  options.df = DfMethod::satterthwaite;
+  const LmmFit b = fit_through_gpu_layout(stats, options);
+  EXPECT_EQ(b.df_method, DfMethod::satterthwaite);
+  expect_fits_near(b, fit_lmm(stats, options), 1e-10);
+}
+
+TEST(Backend, SpectralPathNeedsOneComponent) {
   const SummaryStats& stats = testing::s1_main_stats("sam+batch");
-  EXPECT_THROW(detail::fit_spectral_batched(stats, {}, [](const auto&, auto&) {}), InputError);
+  LmmOptions opt;
+  opt.path = FitPath::spectral;
+  expect_error<InputError>([&] { fit_lmm(stats, opt); }, {"exactly one random component"});
 }
 
 }  // namespace

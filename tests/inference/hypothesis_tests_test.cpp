@@ -30,6 +30,7 @@ LmmFit s1_fit() {
   const auto gene = testing::read_csv(testing::data_path("s1_reml_gene.csv"));
   EXPECT_EQ(cov.names, coef.row_names);
   LmmFit fit;
+  fit.n = 4000;
   fit.fixed_names = coef.row_names;
   fit.gene_names = coef.col_names;
   fit.component_names = {"sam"};
@@ -208,14 +209,23 @@ TEST(ContrastTests, SuppliedDegreesOfFreedom) {
   EXPECT_THROW(test_contrasts(fit, contrasts, Eigen::MatrixXd::Constant(3, fit.n_genes(), 5.0)), InputError);
 }
 
-TEST(ContrastTests, PerCoefficientDegreesOfFreedom) {
+// A contrast's df follow the fit's df method: n - p for FLASHMM's; for a fit with Satterthwaite
+// df, a single coefficient's own and every other contrast's own (never the smallest of its
+// coefficients'), which needs the fit's statistics.
+TEST(ContrastTests, DegreesOfFreedomFollowTheFitsMethod) {
   LmmFit fit = s1_fit();
-  fit.df.row(5).setConstant(14.0);  // e.g. a Satterthwaite df for cls1:trtB
   const std::vector<std::string> specs = {"cls1:trtB", "log(libsize)", "cls2:trtB-cls1:trtB"};
-  const ContrastTests tests = test_contrasts(fit, parse_contrasts(specs, fit.fixed_names));
-  EXPECT_EQ(tests.df(0, 0), 14.0);
-  EXPECT_EQ(tests.df(1, 0), 3991.0);
-  EXPECT_EQ(tests.df(2, 0), 14.0);  // the smallest of the coefficients involved
+  const std::vector<Contrast> contrasts = parse_contrasts(specs, fit.fixed_names);
+  fit.df.row(5).setConstant(14.0);  // as if cls1:trtB had other df: residual df ignore them
+  const ContrastTests residual = test_contrasts(fit, contrasts);
+  for (Eigen::Index j = 0; j < 3; ++j) EXPECT_EQ(residual.df(j, 0), 3991.0);
+
+  fit.df_method = DfMethod::satterthwaite;  // (fit.df holds the Satterthwaite df of each coefficient)
+  const ContrastTests single = test_contrasts(fit, {contrasts[0], contrasts[1]});
+  EXPECT_EQ(single.df(0, 0), 14.0);
+  EXPECT_EQ(single.df(1, 0), 3991.0);
+  // The difference has Satterthwaite df of its own: this fit, built from files, has no statistics.
+  EXPECT_THROW(test_contrasts(fit, contrasts), InputError);
 }
 
 TEST(ContrastTests, ShapeErrors) {

@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include "fit/fit_context.hpp"
 #include "fit/general_objective.hpp"
 #include "fit/prepared.hpp"
-#include "inference/satterthwaite_df.hpp"
-#include "fit/spectral_basis.hpp"
 #include "fit/spectral_objective.hpp"
+#include "fit/spectral_path.hpp"
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
@@ -132,8 +132,8 @@ TEST(Satterthwaite, ObservedInformationEqualsCentralDifferences) {
         const Eigen::MatrixXd H = objective.observed_information(g, theta);
         EXPECT_LT((H - fd).norm() / fd.norm(), 1e-5) << "gene " << g << "\n" << H << "\n" << fd;
         if (pre.k == 1) {
-          const detail::SpectralBasis sb(pre);
-          const detail::SpectralGene sg = detail::spectral_gene(pre, sb, g);
+          const detail::SpectralPath path(pre);
+          const detail::SpectralGene sg = path.gene(g);
           const Eigen::Matrix2d hs = detail::spectral_observed_information(sg, theta(0), theta(1));
           EXPECT_LT((hs - H).norm() / H.norm(), 1e-9) << "gene " << g;
           EXPECT_TRUE(near_relative(detail::spectral_loglik(sg, theta(0), theta(1)), objective.loglik(g, theta), 1e-11));
@@ -172,7 +172,7 @@ TEST(Satterthwaite, EqualsCentralDifferencesOfSection7) {
       const LmmFit fit = fit_of(random, method);
       Eigen::MatrixXd L = Eigen::MatrixXd::Identity(st.p(), st.p() + 1);
       L.col(st.p()).setConstant(0.25);  // a contrast mixing all coefficients
-      const Eigen::MatrixXd df = satterthwaite_df(st, fit, L);
+      const Eigen::MatrixXd df = satterthwaite_df(fit, L);
       for (Index g : {Index{0}, Index{12}, Index{44}}) {
         ASSERT_TRUE(fit.converged(g));
         const Section7 ref{st, method, g};
@@ -212,7 +212,7 @@ TEST(Satterthwaite, MatchesLmerTestOnS1) {
   }
   std::printf("[ figures  ] lmerTest agreement: max relative error df %.3g, p %.3g\n", worst_df, worst_p);
   // The public function gives the same numbers as the fit option.
-  const Eigen::MatrixXd direct = satterthwaite_df(st, fit, Eigen::MatrixXd::Identity(st.p(), st.p()));
+  const Eigen::MatrixXd direct = satterthwaite_df(fit, Eigen::MatrixXd::Identity(st.p(), st.p()));
   EXPECT_EQ(direct, fit.df);
   EXPECT_EQ(fit.df_method, DfMethod::satterthwaite);
 }
@@ -223,13 +223,14 @@ TEST(Satterthwaite, SpectralFormEqualsGeneralForm) {
     const LmmFit fit = fit_of("sam", method);
     LmmOptions opt;
     opt.method = method;
-    const detail::Prepared pre = detail::prepare(st, opt);
-    const detail::SpectralBasis basis(pre);
+    opt.path = FitPath::general;
+    LmmFit general_fit = fit;  // the same estimates, read through the general form
+    general_fit.context = std::make_shared<const detail::FitContext>(std::make_shared<const SummaryStats>(st), opt);
     Eigen::MatrixXd L = Eigen::MatrixXd::Identity(st.p(), st.p() + 1);
     L.col(st.p()).setConstant(-0.5);
-    Eigen::MatrixXd spectral, general;
-    detail::satterthwaite_into(pre, &basis, fit, L, 0, spectral);
-    detail::satterthwaite_into(pre, nullptr, fit, L, 0, general);
+    ASSERT_NE(fit.context->spectral(), nullptr);
+    ASSERT_NE(general_fit.context->general(), nullptr);
+    const Eigen::MatrixXd spectral = satterthwaite_df(fit, L), general = satterthwaite_df(general_fit, L);
     for (Index g = 0; g < fit.n_genes(); ++g)
       for (Index j = 0; j < L.cols(); ++j)
         EXPECT_TRUE(near_relative(spectral(j, g), general(j, g), 1e-8))
@@ -242,7 +243,7 @@ TEST(Satterthwaite, IdenticalForAnyThreadCount) {
     const LmmFit fit = fit_of(random, Method::reml);
     const SummaryStats& st = testing::s1_main_stats(random);
     const Eigen::MatrixXd L = Eigen::MatrixXd::Identity(st.p(), st.p());
-    const Eigen::MatrixXd one = satterthwaite_df(st, fit, L, 1), many = satterthwaite_df(st, fit, L, 3);
+    const Eigen::MatrixXd one = satterthwaite_df(fit, L, 1), many = satterthwaite_df(fit, L, 3);
     for (Index g = 0; g < fit.n_genes(); ++g)
       for (Index j = 0; j < L.cols(); ++j)
         EXPECT_TRUE(one(j, g) == many(j, g) || (std::isnan(one(j, g)) && std::isnan(many(j, g)))) << random << " " << g;
@@ -263,8 +264,10 @@ TEST(Satterthwaite, NonConvergedGenesAreNa) {
     }
   }
   EXPECT_FALSE(fit.converged(5));
-  EXPECT_THROW(satterthwaite_df(testing::s1_main_stats("sam"), fit, Eigen::MatrixXd::Identity(st.p(), st.p())), InputError);
-  EXPECT_THROW(satterthwaite_df(st, fit, Eigen::MatrixXd::Identity(3, 3)), InputError);
+  LmmFit without_context = fit;  // as read from a fit file written without its statistics
+  without_context.context.reset();
+  EXPECT_THROW(satterthwaite_df(without_context, Eigen::MatrixXd::Identity(st.p(), st.p())), InputError);
+  EXPECT_THROW(satterthwaite_df(fit, Eigen::MatrixXd::Identity(3, 3)), InputError);
 }
 
 TEST(Satterthwaite, DeTableUsesEachContrastsOwnDf) {
@@ -273,7 +276,7 @@ TEST(Satterthwaite, DeTableUsesEachContrastsOwnDf) {
   const auto contrasts = parse_contrasts(std::vector<std::string>{"BvsA=(cls1:trtB+cls2:trtB+cls3:trtB+cls4:trtB)/4",
                                                                   "cls2:trtB", "log(libsize)"},
                                          fit.fixed_names);
-  const DeTable table = de_table(fit, contrasts, st, DfMethod::satterthwaite);
+  const DeTable table = de_table(fit, contrasts, DfMethod::satterthwaite);
   ASSERT_EQ(table.tests.size(), 3u);
   const Index trt2 = 6, loglib = 0;
   for (Index g = 0; g < fit.n_genes(); ++g) {
@@ -286,7 +289,7 @@ TEST(Satterthwaite, DeTableUsesEachContrastsOwnDf) {
     // Between-sample contrast: the df are near the number of samples, not n - p.
     EXPECT_LT(table.tests[0].df(g), 60);
   }
-  const DeTable residual = de_table(fit, contrasts, st, DfMethod::residual);
+  const DeTable residual = de_table(fit, contrasts, DfMethod::residual);
   EXPECT_EQ(residual.tests[0].df(0), static_cast<double>(st.n - st.p()));
 }
 

@@ -107,24 +107,45 @@ struct SpectralFit {
   double max_dl;        ///< max|dl| of the last iteration: the loop's stopping criterion
 };
 
-/// The whole per-gene iteration of the spectral path, run by the CPU loop (host/lmm/
-/// spectral_path.cpp, one gene per call) and by the CUDA kernel (kernels/spectral_fit.cu, one
-/// gene per thread) alike: Fisher scoring from (s1, s0) while max|dl| > epsilon and
-/// niter < max_iter, then s0 re-estimated as (yry - zry' M D zry) / (n - pres) and the score
-/// evaluated once more. After a non-finite step, s stays as it is and the score is evaluated
-/// at it. w, w_stride, l, e, q, yry, n_eff as spectral_score; n_minus_pres = n - pres.
+/// FLASHMM's last step after the iterations, at s = (s1, s0): the residual variance is
+/// re-estimated as (yry - zry' M D zry) / (n - pres) (M, D at s) and the score evaluated once more
+/// at (s1, re-estimated s0). When finite is false (a non-finite step stopped the iterations) s
+/// stays as it is and the score is evaluated at it. The one place of this re-estimate: plain
+/// scoring (spectral_fit) and the safeguarded optimizer (host/fit/spectral_path.cpp) both end here.
+FLASHMM_HD SpectralFit spectral_finish(const double* w, long long w_stride, const double* l, const double* e, int q,
+                                       double yry, double n_eff, double n_minus_pres, double s1, double s0, int niter,
+                                       bool finite, double max_dl) {
+  SpectralFit out;
+  out.niter = niter;
+  out.finite = finite;
+  out.max_dl = max_dl;
+  double s[2] = {s1, s0};
+  SpectralScore sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], !finite);
+  if (finite) {
+    s[1] = (yry - sc.zry_m_d_zry) / n_minus_pres;
+    sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], true);
+  }
+  out.s[0] = s[0];
+  out.s[1] = s[1];
+  out.score = sc;
+  return out;
+}
+
+/// The whole per-gene iteration of the spectral path (FLASHMM's plain Fisher scoring), run by
+/// the CPU scorer and the CUDA kernel alike through score_spectral_gene (spectral_batch.hpp):
+/// Fisher scoring from (s1, s0) while max|dl| > epsilon and niter < max_iter, then
+/// spectral_finish. w, w_stride, l, e, q, yry, n_eff as spectral_score; n_minus_pres = n - pres.
 FLASHMM_HD SpectralFit spectral_fit(const double* w, long long w_stride, const double* l, const double* e, int q,
                                     double yry, double n_eff, double n_minus_pres, double s1_start, double s0_start,
                                     int max_iter, double epsilon, double ginv_tol) {
-  SpectralFit out;
-  out.niter = 0;
-  out.finite = true;
+  int niter = 0;
+  bool finite = true;
   double s[2] = {s1_start, s0_start};
   bool first = true;  // max|dl| is +infinity before the first iteration
   double max_dl = 0;
-  while ((first || max_dl > epsilon) && out.niter < max_iter) {
+  while ((first || max_dl > epsilon) && niter < max_iter) {
     first = false;
-    ++out.niter;
+    ++niter;
     const SpectralScore sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], false);
     const double a0 = std::fabs(sc.dl[0]), a1 = std::fabs(sc.dl[1]);
     max_dl = a0 < a1 ? a1 : a0;  // std::max's rule, NaN included
@@ -133,65 +154,11 @@ FLASHMM_HD SpectralFit spectral_fit(const double* w, long long w_stride, const d
     s[0] += finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1];
     s[1] += finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1];
     if (!std::isfinite(s[0]) || !std::isfinite(s[1]) || !std::isfinite(max_dl)) {
-      out.finite = false;
+      finite = false;
       break;
     }
   }
-  SpectralScore sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], !out.finite);
-  if (out.finite) {
-    s[1] = (yry - sc.zry_m_d_zry) / n_minus_pres;
-    sc = spectral_score(w, w_stride, l, e, q, yry, n_eff, s[0], s[1], true);
-  }
-  out.s[0] = s[0];
-  out.s[1] = s[1];
-  out.score = sc;
-  out.max_dl = max_dl;
-  return out;
-}
-
-/// Gene g's fit in the batched layout of the CUDA kernel and of its CPU emulation (see
-/// kernels/spectral_fit_kernels.hpp): theta and dl 2 per gene, F 4 per gene (F00, F10, F01, F11),
-/// logdet, niter and finite 1 per gene.
-struct SpectralFitArrays {
-  double* theta;
-  double* dl;
-  double* F;
-  double* logdet;
-  int* niter;
-  unsigned char* finite;
-};
-
-/// Stores f as gene g of the arrays.
-FLASHMM_HD void store_spectral_fit(const SpectralFit& f, long long g, const SpectralFitArrays& out) {
-  out.theta[2 * g] = f.s[0];
-  out.theta[2 * g + 1] = f.s[1];
-  out.dl[2 * g] = f.score.dl[0];
-  out.dl[2 * g + 1] = f.score.dl[1];
-  out.F[4 * g] = f.score.F[0][0];
-  out.F[4 * g + 1] = f.score.F[1][0];
-  out.F[4 * g + 2] = f.score.F[0][1];
-  out.F[4 * g + 3] = f.score.F[1][1];
-  out.logdet[g] = f.score.logdet_m0;
-  out.niter[g] = f.niter;
-  out.finite[g] = f.finite ? 1 : 0;
-}
-
-/// Gene g as store_spectral_fit left it (s, score.dl, score.F, score.logdet_m0, niter, finite;
-/// the other fields zero).
-FLASHMM_HD SpectralFit load_spectral_fit(long long g, const SpectralFitArrays& in) {
-  SpectralFit f{};
-  f.s[0] = in.theta[2 * g];
-  f.s[1] = in.theta[2 * g + 1];
-  f.score.dl[0] = in.dl[2 * g];
-  f.score.dl[1] = in.dl[2 * g + 1];
-  f.score.F[0][0] = in.F[4 * g];
-  f.score.F[1][0] = in.F[4 * g + 1];
-  f.score.F[0][1] = in.F[4 * g + 2];
-  f.score.F[1][1] = in.F[4 * g + 3];
-  f.score.logdet_m0 = in.logdet[g];
-  f.niter = in.niter[g];
-  f.finite = in.finite[g] != 0;
-  return f;
+  return spectral_finish(w, w_stride, l, e, q, yry, n_eff, n_minus_pres, s[0], s[1], niter, finite, max_dl);
 }
 
 }  // namespace flashmm::detail

@@ -1,0 +1,34 @@
+#pragma once
+// Internal: the per-gene arithmetic of one form of the model, behind one interface: the spectral
+// form for one random component (ALGORITHM.md section 6, O(q) per iteration) and the general form
+// for any number of components (section 3, O(q^3)). A path is built once per fit from the
+// prepared design-side quantities and is then read-only: every method is thread-safe.
+//
+// FLASHMM's plain Fisher scoring is not here: it is the scorers' job (fit/scorer.hpp), which run
+// it for all genes in lockstep on the CPU or the GPU. The path does what follows on the host.
+#include "fit/prepared.hpp"
+
+namespace flashmm::detail {
+
+class GenePath {
+ public:
+  virtual ~GenePath() = default;
+
+  /// log-likelihood (ML) or restricted log-likelihood (REML) of gene g at theta (k+1 values);
+  /// -infinity outside the valid region (s0 > 0, V positive definite).
+  virtual double loglik(Index g, const Eigen::VectorXd& theta) const = 0;
+
+  /// Observed information of gene g at theta: the Hessian of -loglik, (k+1) x (k+1).
+  virtual Eigen::MatrixXd observed_information(Index g, const Eigen::VectorXd& theta) const = 0;
+
+  /// The safeguarded optimizer (LmmOptions::robust / nonnegative) on gene g from its start,
+  /// ending, as plain scoring does, with the residual variance re-estimated where that keeps
+  /// theta valid without lowering the likelihood.
+  virtual VarianceEstimate fit_safeguarded(Index g, const LmmOptions& options) const = 0;
+
+  /// The fixed-effects step at gene g's variance estimate (W, b, cov, se, t, p, FIM of beta,
+  /// logLik, status: store_gene) and the BLUP of the random effects, into column g of fit.
+  virtual void fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const = 0;
+};
+
+}  // namespace flashmm::detail

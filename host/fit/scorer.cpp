@@ -1,0 +1,39 @@
+// The choice of scorer (fit/scorer.hpp): the one place that decides where Fisher scoring runs.
+#include <flashmm/backend.hpp>
+#include <flashmm/error.hpp>
+
+#include "fit/scorer.hpp"
+
+namespace flashmm::detail {
+
+bool gpu_scorer_covers(const FitContext& ctx, std::string* why_not) {
+  if (ctx.spectral() != nullptr) return true;
+  if (why_not != nullptr)
+    *why_not = "the GPU scorer covers one random component on the spectral path; this model " +
+               (ctx.prepared().k != 1 ? "has " + std::to_string(ctx.prepared().k) + " components"
+                                      : std::string("asked for the general path"));
+  return false;
+}
+
+std::unique_ptr<Scorer> choose_scorer(const FitContext& ctx, const LmmOptions& options,
+                                      std::vector<std::string>& notes) {
+  std::string note;
+  if (!use_gpu(options.device, &note)) {
+    if (!note.empty()) notes.push_back(note);
+    return make_cpu_scorer();
+  }
+  std::string why;
+  if (!gpu_scorer_covers(ctx, &why)) {
+    notes.push_back("Fisher scoring ran on the CPU: " + why);
+    return make_cpu_scorer();
+  }
+  return make_gpu_scorer();
+}
+
+#if !defined(FLASHMM_WITH_CUDA)
+std::unique_ptr<Scorer> make_gpu_scorer() {
+  throw DeviceError("no GPU backend: flashmm was built without CUDA (no nvcc at configure time, or FLASHMM_CUDA=OFF)");
+}
+#endif
+
+}  // namespace flashmm::detail
