@@ -36,6 +36,33 @@ namespace {
   throw InputError(msg.str());
 }
 
+// A variance component is identifiable only when its columns of Z carry information that X does
+// not: with one column (one level) there is a single draw of the effect, and when every column
+// lies in the span of X (the same term among the fixed effects, or a one-level factor beside an
+// intercept) zrz's block of the component vanishes and the likelihood does not depend on it.
+void check_identifiable(const SummaryStats& s, const Eigen::MatrixXd& zrz) {
+  Index off = 0;
+  for (int c = 0; c < s.k(); ++c) {
+    const Index d = s.d[static_cast<std::size_t>(c)];
+    const std::string name = s.component_names.empty() ? "component " + std::to_string(c + 1)
+                                                       : "'" + s.component_names[static_cast<std::size_t>(c)] + "'";
+    if (d < 2)
+      throw InputError("the random component " + name + " has a single column (" +
+                       (s.random_names.empty() ? std::string("one level") : "'" + s.random_names[static_cast<std::size_t>(off)] + "'") +
+                       "): its variance cannot be estimated from one draw of the effect; a random effect needs a "
+                       "factor with at least two levels (e.g. '~ 0 + sam'), or model the term as a fixed effect");
+    const double zz = s.ZZ.block(off, off, d, d).diagonal().cwiseAbs().maxCoeff();
+    const double resid = zrz.block(off, off, d, d).diagonal().cwiseAbs().maxCoeff();
+    if (!(resid > 1e-10 * zz))
+      throw InputError("the random component " + name +
+                       " is not identifiable: every one of its columns lies in the span of the fixed-effects columns "
+                       "(the same term is among the fixed effects, or the factor does not vary beyond them), so its "
+                       "variance cannot be estimated; remove it from the random effects or the term from the fixed "
+                       "effects");
+    off += d;
+  }
+}
+
 }  // namespace
 
 Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
@@ -90,6 +117,7 @@ Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
   pre.XXinv = llt.solve(Eigen::MatrixXd::Identity(pre.p, pre.p));
   const Eigen::MatrixXd xxz = pre.XXinv * stats.ZX.transpose();  // p x q
   pre.zrz = stats.ZZ - stats.ZX * xxz;
+  check_identifiable(stats, pre.zrz);
   pre.zry = stats.ZY - stats.ZX * (pre.XXinv * stats.XY);
   pre.yry = stats.Ynorm - (stats.XY.array() * (pre.XXinv * stats.XY).array()).colwise().sum().transpose().matrix();
   return pre;
