@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 namespace {
 constexpr int kBadInput = 1;
@@ -43,6 +44,13 @@ int main(int argc, char** argv) {
   } catch (const flashmm::NumericalError& e) {
     std::fprintf(stderr, "error: internal numerical error (please report it): %s\n", e.what());
     return kInternal;
+  } catch (const flashmm::OptionError& e) {
+    // The library names the option as its struct field; the user typed the flag.
+    std::string flag = e.option();
+    for (char& c : flag)
+      if (c == '_') c = '-';
+    std::fprintf(stderr, "error: %s (option --%s)\n", e.what(), flag.c_str());
+    return kBadInput;
   } catch (const flashmm::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return kBadInput;

@@ -85,20 +85,20 @@ Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
   if (pre.q >= pre.n)
     throw InputError("Z has " + std::to_string(pre.q) + " columns but there are only " + std::to_string(pre.n) +
                      " cells: q must be smaller than n");
-  if (options.max_iter < 1) throw InputError("max_iter must be at least 1 (got " + std::to_string(options.max_iter) + ")");
+  if (options.max_iter < 1) throw OptionError("max_iter", "max_iter must be at least 1 (got " + std::to_string(options.max_iter) + ")");
   if (!(options.epsilon > 0) || !std::isfinite(options.epsilon))
-    throw InputError("epsilon must be a positive number");
+    throw OptionError("epsilon", "epsilon must be a positive number");
   if (!options.theta0.empty()) {
     if (static_cast<int>(options.theta0.size()) != pre.k + 1)
-      throw InputError("theta0 needs " + std::to_string(pre.k + 1) + " values (one per random component, then the "
+      throw OptionError("theta0", "theta0 needs " + std::to_string(pre.k + 1) + " values (one per random component, then the "
                        "residual variance), got " + std::to_string(options.theta0.size()));
     for (double v : options.theta0)
-      if (!std::isfinite(v)) throw InputError("theta0 holds a value that is not finite");
-    if (!(options.theta0.back() > 0)) throw InputError("the residual variance in theta0 (its last value) must be > 0");
+      if (!std::isfinite(v)) throw OptionError("theta0", "theta0 holds a value that is not finite");
+    if (!(options.theta0.back() > 0)) throw OptionError("theta0", "the residual variance in theta0 (its last value) must be > 0");
     if (options.nonnegative)
       for (std::size_t i = 0; i + 1 < options.theta0.size(); ++i)
         if (options.theta0[i] < 0)
-          throw InputError("theta0 holds a negative variance component but the option nonnegative keeps them >= 0: "
+          throw OptionError("theta0", "theta0 holds a negative variance component but the option nonnegative keeps them >= 0: "
                            "start at values >= 0 or turn nonnegative off");
   }
 

@@ -43,38 +43,39 @@ enum Stream : std::uint64_t {
 
 constexpr Index kBlockCells = 2048;  // unit of work for a thread; does not affect the data
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw InputError(message);
+// message starts with the option's name as SimulationOptions spells it.
+void require(bool ok, const std::string& option, const std::string& message) {
+  if (!ok) throw OptionError(option, message);
 }
 
 void validate(const SimulationOptions& o) {
   const auto finite = [](double x) { return std::isfinite(x); };
-  require(o.genes >= 1, "--genes must be >= 1");
-  require(o.genes <= std::numeric_limits<std::int32_t>::max(), "--genes must be < 2^31");
-  require(o.cells >= 1, "--cells must be >= 1");
-  require(o.treatments >= 1 && o.treatments <= 26, "--treatments must be between 1 and 26");
+  require(o.genes >= 1, "genes", "genes must be >= 1");
+  require(o.genes <= std::numeric_limits<std::int32_t>::max(), "genes", "genes must be < 2^31");
+  require(o.cells >= 1, "cells", "cells must be >= 1");
+  require(o.treatments >= 1 && o.treatments <= 26, "treatments", "treatments must be between 1 and 26");
   require(o.samples >= o.treatments,
-          "--samples must be >= --treatments (each sample belongs to one treatment)");
-  require(o.clusters >= 1, "--clusters must be >= 1");
-  require(o.de_genes >= 0, "--de-genes must be >= 0");
-  require(o.de_genes <= o.genes, "--de-genes must be <= --genes");
+          "samples", "samples must be >= treatments (each sample belongs to one treatment)");
+  require(o.clusters >= 1, "clusters", "clusters must be >= 1");
+  require(o.de_genes >= 0, "de_genes", "de_genes must be >= 0");
+  require(o.de_genes <= o.genes, "de_genes", "de_genes must be <= genes");
   require(o.de_genes == 0 || o.treatments >= 2,
-          "--de-genes must be 0 when --treatments is 1 (there is no treated condition)");
-  require(finite(o.min_beta) && o.min_beta >= 0.0, "--min-beta must be a finite number >= 0");
-  require(finite(o.max_beta) && o.max_beta >= o.min_beta, "--max-beta must be >= --min-beta");
-  require(o.max_beta <= 20.0, "--max-beta must be <= 20 (it is a log fold change)");
+          "de_genes", "de_genes must be 0 when treatments is 1 (there is no treated condition)");
+  require(finite(o.min_beta) && o.min_beta >= 0.0, "min_beta", "min_beta must be a finite number >= 0");
+  require(finite(o.max_beta) && o.max_beta >= o.min_beta, "max_beta", "max_beta must be >= min_beta");
+  require(o.max_beta <= 20.0, "max_beta", "max_beta must be <= 20 (it is a log fold change)");
   require(finite(o.var_random) && o.var_random >= 0.0 && o.var_random <= 25.0,
-          "--var-random must be between 0 and 25");
-  require(o.threads >= 0, "--threads must be >= 0");
-  require(finite(o.mean_scale) && o.mean_scale >= 0.0, "--mean-scale must be >= 0");
+          "var_random", "var_random must be between 0 and 25");
+  require(o.threads >= 0, "threads", "threads must be >= 0");
+  require(finite(o.mean_scale) && o.mean_scale >= 0.0, "mean_scale", "mean_scale must be >= 0");
   require(o.mean_scale > 0.0 || (o.nonzero_fraction > 0.0 && o.nonzero_fraction < 1.0),
-          "--nonzero-fraction must be > 0 and < 1");
+          "nonzero_fraction", "nonzero_fraction must be > 0 and < 1");
   require(finite(o.libsize_sdlog) && o.libsize_sdlog >= 0.0 && o.libsize_sdlog <= 5.0,
-          "--libsize-sdlog must be between 0 and 5");
+          "libsize_sdlog", "libsize_sdlog must be between 0 and 5");
   require(o.sample_imbalance >= 0.0 && o.sample_imbalance < 1.0,
-          "--sample-imbalance must be >= 0 and < 1");
+          "sample_imbalance", "sample_imbalance must be >= 0 and < 1");
   require(o.cluster_imbalance >= 0.0 && o.cluster_imbalance < 1.0,
-          "--cluster-imbalance must be >= 0 and < 1");
+          "cluster_imbalance", "cluster_imbalance must be >= 0 and < 1");
 }
 
 // The scale s of the baseline means that gives the target expected fraction of nonzeros:
@@ -265,7 +266,7 @@ struct CellOut {
 void emit(std::vector<std::int32_t>& indices, std::vector<std::int32_t>& counts, Index gene,
           std::int64_t x) {
   if (x > std::numeric_limits<std::int32_t>::max())
-    throw NumericalError("simulated count exceeds 2^31; lower --mean-scale or --nonzero-fraction");
+    throw NumericalError("simulated count exceeds 2^31; lower mean_scale or nonzero_fraction");
   indices.push_back(static_cast<std::int32_t>(gene));
   counts.push_back(static_cast<std::int32_t>(x));
 }

@@ -19,6 +19,19 @@ class InputError : public Error {
   using Error::Error;
 };
 
+/// An option of a library call is out of its range. option() names it as the library spells it
+/// (a field of an options struct, e.g. "max_iter", "de_genes"), so that each front end can name
+/// it as its users type it (the CLI: --max-iter; Python: max_iter=); what() says what is wrong
+/// and the valid range in words, without naming any front end's spelling.
+class OptionError : public InputError {
+ public:
+  OptionError(std::string option, const std::string& what) : InputError(what), option_(std::move(option)) {}
+  const std::string& option() const { return option_; }
+
+ private:
+  std::string option_;
+};
+
 /// A file could not be read or written, or its content is malformed.
 class IoError : public Error {
  public:

@@ -50,6 +50,10 @@ TEST(CliMessages, ExitStatusTellsUsageFromBadInput) {
                               dir);
   EXPECT_EQ(exit_status(column.status), 1);
   EXPECT_NE(column.err.find("nosuchcolumn"), std::string::npos) << column.err;
+  // An option out of range in the library: the message names the flag as typed.
+  const auto range = run_cli("simulate --genes 10 --cells 100 --samples 2 --treatments 3 --out " + q(dir / "sim.h5ad"), dir);
+  EXPECT_EQ(exit_status(range.status), 1);
+  EXPECT_NE(range.err.find("(option --samples)"), std::string::npos) << range.err;
   // Help and version are not errors.
   EXPECT_EQ(exit_status(run_cli("--help > /dev/null", dir).status), 0);
   EXPECT_EQ(exit_status(run_cli("--version > /dev/null", dir).status), 0);
