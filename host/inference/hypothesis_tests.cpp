@@ -133,12 +133,15 @@ ContrastTests contrast_tests(const LmmFit& fit, const std::vector<Contrast>& con
     out.estimate.resize(0, genes);
     return out;
   }
-  out.estimate.noalias() = L.transpose() * fit.coef;
-  Eigen::MatrixXd cov_l(p, m);
+  out.estimate.resize(m, genes);
+  Eigen::VectorXd cov_l(p);
   for (Eigen::Index g = 0; g < genes; ++g) {
-    cov_l.noalias() = fit.cov_of(g) * L;
     for (Eigen::Index j = 0; j < m; ++j) {
-      const double se = std::sqrt(L.col(j).dot(cov_l.col(j)));
+      // Each contrast on its own: its numbers must not depend on which other contrasts are tested
+      // with it (a matrix product over all of them may block and vectorise differently).
+      out.estimate(j, g) = L.col(j).dot(fit.coef.col(g));
+      cov_l.noalias() = fit.cov_of(g) * L.col(j);
+      const double se = std::sqrt(L.col(j).dot(cov_l));
       const double t = out.estimate(j, g) / se;
       out.se(j, g) = se;
       out.t(j, g) = t;

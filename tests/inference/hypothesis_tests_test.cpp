@@ -321,3 +321,24 @@ TEST(PAdjust, Invariants) {
 
 }  // namespace
 }  // namespace flashmm
+
+namespace flashmm {
+namespace {
+
+// A contrast's numbers do not depend on which other contrasts are tested with it.
+TEST(ContrastTests, EachContrastAsIfTestedAlone) {
+  const LmmFit fit = s1_fit();
+  const std::vector<Contrast> all = parse_contrasts(s1_contrast_specs(), fit.fixed_names);
+  ASSERT_GE(all.size(), 3u);
+  const ContrastTests together = test_contrasts(fit, all);
+  for (std::size_t j = 0; j < all.size(); ++j) {
+    const ContrastTests alone = test_contrasts(fit, {all[j]});
+    const auto row = static_cast<Eigen::Index>(j);
+    EXPECT_EQ(alone.estimate.row(0), together.estimate.row(row)) << all[j].name;
+    EXPECT_EQ(alone.se.row(0), together.se.row(row)) << all[j].name;
+    EXPECT_EQ(alone.p.row(0), together.p.row(row)) << all[j].name;
+  }
+}
+
+}  // namespace
+}  // namespace flashmm
