@@ -144,3 +144,25 @@ def test_result_tables_have_the_documented_shape(s1_adata):
     assert result.cov.shape == (60, len(result.fixed_names), len(result.fixed_names))
     np.testing.assert_allclose(np.sqrt(np.diagonal(result.cov, axis1=1, axis2=2)), result.se.to_numpy(), rtol=1e-12)
     assert "DEResult: 60 genes" in repr(result)
+
+
+def test_obs_types_read_as_the_program_reads_them_from_h5ad(s1_adata, tmp_path):
+    """Categoricals in their category order (the first the reference), booleans, strings, numbers and
+    missing values: the in-memory obs gives what the program gets from the same AnnData written out."""
+    from conftest import cli_args, run_cli
+
+    adata = s1_adata.copy()
+    obs = adata.obs
+    obs["trt"] = obs["trt"].cat.reorder_categories(["B", "A"])
+    obs["old"] = obs["age"] > 45
+    obs["grp"] = obs["batch"].astype(str).astype(object)
+    ages = obs["age"].astype("Int64")
+    ages[:25] = pd.NA
+    obs["agen"] = ages
+    model = dict(fixed="~ log(libsize) + trt + old + grp + agen", random="~ 0 + sam")
+    adata.write_h5ad(tmp_path / "typed.h5ad")
+    run_cli("de", tmp_path / "typed.h5ad", *cli_args(model), "--device", "cpu", "--quiet", "--out", tmp_path / "out")
+    with pytest.warns(flashmm.FlashmmWarning, match="25"):
+        result = de(adata, model)
+    assert "trtA" in result.fixed_names and "oldTRUE" in result.fixed_names and result.n == 4000 - 25
+    assert_matches_cli(result, tmp_path / "out")
