@@ -156,7 +156,7 @@ void bind_data(py::module_& m) {
         "IoError when path exists and not force, or its directory is missing or not writable (before any work)");
   m.def(
       "stream_stats",
-      [](CellSource& source, std::vector<std::string> gene_names, Metadata metadata, const StreamRequest& request,
+      [](CellSource& source, std::vector<std::string> gene_names, Metadata& metadata, const StreamRequest& request,
          Session& session) {
         return session.run([&] {
           StatsHolder h;
@@ -167,7 +167,7 @@ void bind_data(py::module_& m) {
           return h;
         });
       },
-      "The model's summary statistics over the source's cells");
+      "The model's summary statistics over the source's cells (the metadata object is consumed)");
   m.def(
       "read_stats",
       [](const std::string& path) {

@@ -164,14 +164,14 @@ void bind_fit(py::module_& m) {
       "Fits every gene of summary statistics (copied: the statistics object stays usable)");
   m.def(
       "de",
-      [](CellSource& source, std::vector<std::string> gene_names, Metadata metadata, const StreamRequest& request,
+      [](CellSource& source, std::vector<std::string> gene_names, Metadata& metadata, const StreamRequest& request,
          const cli::FitOptions& o, const cli::RunOptions& run, io::FitProvenance model, Session& session) {
         return session.run([&] {
           SummaryStats stats = stream_stats(source, std::move(gene_names), std::move(metadata), request, session);
           return run_fit(std::move(stats), o, run, std::move(model), session);
         });
       },
-      "Cells -> summary statistics -> fit and tests, as the program's de");
+      "Cells -> summary statistics -> fit and tests, as the program's de (the metadata object is consumed)");
   m.def(
       "read_fit",
       [](const std::string& path) {
