@@ -1,7 +1,7 @@
 """Builds flashmm's Python package with the project's CMake (the module flashmm._flashmm, target
 flashmm_python) and installs it with the pure-Python files of python/flashmm.
 
-    pip install --no-build-isolation --no-index ./python
+    pip install --no-build-isolation --no-index --no-deps ./python
 
 Environment: FLASHMM_CMAKE_ARGS (extra configure arguments, e.g. "-DFLASHMM_CUDA=OFF"),
 FLASHMM_BUILD_JOBS (parallel jobs; default all cores).

@@ -22,13 +22,14 @@ pandas' nullable Int/boolean with missing values) are numbers.
 """
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 import scipy.sparse
 
 from . import _flashmm
-from ._errors import InputError
+from ._errors import FlashmmWarning, InputError
 
 IN_MEMORY = "<in-memory AnnData>"
 
@@ -137,6 +138,14 @@ def anndata_matrix(adata, layer, use_raw, gene_column):
         genes = [str(g) for g in var[gene_column]]
     else:
         genes = [str(g) for g in var.index]
+    names = pd.Index(genes)
+    if not names.is_unique:
+        from anndata.utils import make_index_unique
+
+        repeated = names[names.duplicated()].unique()
+        warnings.warn(f"{len(repeated)} gene names of {what} repeat (e.g. {repeated[0]!r}); they are made unique as "
+                      "anndata's var_names_make_unique does ('-1', '-2', ...)", FlashmmWarning, stacklevel=4)
+        genes = list(make_index_unique(names))
     return X, what, genes
 
 

@@ -166,3 +166,13 @@ def test_obs_types_read_as_the_program_reads_them_from_h5ad(s1_adata, tmp_path):
         result = de(adata, model)
     assert "trtA" in result.fixed_names and "oldTRUE" in result.fixed_names and result.n == 4000 - 25
     assert_matches_cli(result, tmp_path / "out")
+
+
+def test_repeated_gene_names_are_made_unique_with_a_warning(s1_adata):
+    adata = s1_adata.copy()
+    names = list(adata.var_names)
+    names[1] = names[0]
+    adata.var_names = names
+    with pytest.warns(flashmm.FlashmmWarning, match="made unique"):
+        result = de(adata, MAIN)
+    assert result.gene_names[:2] == [names[0], names[0] + "-1"]
