@@ -11,6 +11,7 @@
 #include "metadata.hpp"
 #include "numpy_util.hpp"
 #include "session.hpp"
+#include "signal_handlers.hpp"
 #include "stream.hpp"
 
 #include <pybind11/stl.h>
@@ -147,12 +148,19 @@ void bind_data(py::module_& m) {
           "write",
           [](const StatsHolder& s, const std::string& path, bool force) {
             py::gil_scoped_release release;
+            const KeepSignalHandlers keep;
             cli::check_output_file(path, force);
             io::write_summary_stats(path, s.stats, s.provenance);
           },
           py::arg("path"), py::arg("force") = false);
 
-  m.def("check_output_file", &cli::check_output_file, py::arg("path"), py::arg("force"),
+  m.def(
+      "check_output_file",
+      [](const std::string& path, bool force) {
+        const KeepSignalHandlers keep;
+        cli::check_output_file(path, force);
+      },
+      py::arg("path"), py::arg("force"),
         "IoError when path exists and not force, or its directory is missing or not writable (before any work)");
   m.def(
       "stream_stats",

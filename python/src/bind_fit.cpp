@@ -14,6 +14,7 @@
 #include "cell_source.hpp"
 #include "numpy_util.hpp"
 #include "session.hpp"
+#include "signal_handlers.hpp"
 #include "stream.hpp"
 
 #include <pybind11/stl.h>
@@ -147,6 +148,7 @@ void bind_fit(py::module_& m) {
           "write_dir",
           [](const FitHolder& h, const std::string& path, bool force) {
             py::gil_scoped_release release;
+            const KeepSignalHandlers keep;
             cli::OutputDir out(path, cli::fit_output_names(), force);
             cli::write_fit_results(out, fit_of(h), h.table, cli::fit_provenance(h.model, h.options), h.options);
             out.commit();

@@ -75,3 +75,23 @@ def test_ctrl_c_interrupts_a_long_fit():
     fitting = [d for stage, d, total in seen if stage == "fitting"]
     assert max(fitting) < 3000  # stopped while genes were still being fitted
     assert stopped < 0.2 + 1.5, stopped
+
+
+def test_ctrl_c_still_raises_after_writing_results(tmp_path, data_dir):
+    """Writing the program's files must leave Python's Ctrl-C handling as it was."""
+    import subprocess
+    import sys
+
+    code = ("import os, signal, time, flashmm\n"
+            "r = flashmm.de(os.path.join(os.environ['DATA'], 's1.h5ad'), '~ 0 + log(libsize) + cls', '~ 0 + sam', "
+            "progress=False)\n"
+            "r.to_dir(os.environ['OUT'])\n"
+            "flashmm.sumstats(r'%s', '~ 0 + log(libsize) + cls', '~ 0 + sam', out=os.environ['OUT'] + '/s.h5', "
+            "progress=False)\n"
+            "try:\n"
+            "    os.kill(os.getpid(), signal.SIGINT); time.sleep(2)\n"
+            "except KeyboardInterrupt:\n"
+            "    print('KeyboardInterrupt')\n" % (data_dir / "s1.h5ad"))
+    env = dict(os.environ, DATA=str(data_dir), OUT=str(tmp_path / "out"))
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "KeyboardInterrupt", (r.returncode, r.stderr)
