@@ -1,9 +1,10 @@
 """The result of a fit: pandas tables shaped as the program's files, more tests, and its files."""
 
+import os
+
 import numpy as np
 import pandas as pd
 
-from . import _flashmm
 from ._errors import InputError, missing_files
 from ._options import contrast_specs, df_method
 
@@ -174,7 +175,6 @@ class DEResult:
         se_theta.tsv, dlogL.tsv, genes.tsv, de.tsv and fit.h5), with the program's own writers: the
         same bytes as ``flashmm de`` on the same data (fit.h5 records the input as given). Results
         already in out are kept unless force=True."""
-        import os
         with missing_files(os.path.dirname(os.fspath(out)) or "."):
             self._fit.write_dir(os.fspath(out), bool(force))
 

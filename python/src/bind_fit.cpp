@@ -1,5 +1,6 @@
 // Python bindings of the fit side: the fit of every gene (flashmm.de, flashmm.fit), its arrays,
 // tests of more contrasts on it, its files (to_dir: the program's writers), and fit.h5 files.
+#include <flashmm/backend.hpp>
 #include <flashmm/contrast.hpp>
 #include <flashmm/de_table.hpp>
 #include <flashmm/error.hpp>
@@ -156,6 +157,14 @@ void bind_fit(py::module_& m) {
           py::arg("path"), py::arg("force") = false,
           "The program's result set (coef.tsv ... de.tsv, fit.h5) in a directory, written by its writers");
 
+  m.def(
+      "gpu_available",
+      [] {
+        std::string why;
+        const bool ok = flashmm::gpu_available(&why);
+        return py::make_tuple(ok, why);
+      },
+      "(usable, why not): whether device='gpu' can run");
   m.def("model_provenance", &cli::model_provenance, "What fit.h5 records of the model (input, fixed, random, transform)");
   m.def(
       "fit_stats",

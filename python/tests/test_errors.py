@@ -107,3 +107,18 @@ def test_results_are_not_overwritten_unasked(s1_adata, tmp_path):
         result.to_dir(tmp_path / "out")
     assert "force=True" in str(e.value) and "--" not in str(e.value)
     result.to_dir(tmp_path / "out", force=True)
+
+
+def test_device_gpu_without_a_usable_gpu_is_a_device_error(s1_adata):
+    from flashmm import _flashmm
+
+    usable, why = _flashmm.gpu_available()
+    if usable:
+        result = flashmm.de(s1_adata, **MAIN, device="gpu", progress=False)
+        cpu = flashmm.de(s1_adata, **MAIN, device="cpu", progress=False)
+        import numpy as np
+        np.testing.assert_allclose(result.coef.to_numpy(), cpu.coef.to_numpy(), rtol=1e-8)
+        return
+    with pytest.raises(flashmm.DeviceError) as e:
+        flashmm.de(s1_adata, **MAIN, device="gpu", progress=False)
+    assert isinstance(e.value, RuntimeError) and why and str(e.value)

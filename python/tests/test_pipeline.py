@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import flashmm
-from conftest import h5_datasets, DATA, MAIN, assert_matches_cli, assert_same_frame, cli_args, run_cli
+from conftest import h5_datasets, DATA, MAIN, assert_matches_cli, cli_args, run_cli
 
 MODEL = dict(fixed=MAIN["fixed"], random=MAIN["random"])
 FIT = dict(max_iter=MAIN["max_iter"], epsilon=MAIN["epsilon"])
@@ -30,7 +30,7 @@ def test_sumstats_file_equals_the_programs(s1_adata, tmp_path):
 
 def test_shards_merge_and_fit_to_de(s1_adata, cli_outputs, tmp_path):
     a = flashmm.sumstats(s1_adata, **MODEL, cell_range=(1, 1500), progress=False)
-    b = flashmm.sumstats(s1_adata, **MODEL, cell_range="1501:", out=tmp_path / "b.h5", progress=False)
+    flashmm.sumstats(s1_adata, **MODEL, cell_range="1501:", out=tmp_path / "b.h5", progress=False)
     merged = flashmm.merge(a, tmp_path / "b.h5", out=tmp_path / "all.h5")
     assert merged.n == 4000
     whole = flashmm.sumstats(s1_adata, **MODEL, progress=False)
