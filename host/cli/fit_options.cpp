@@ -4,6 +4,7 @@
 #include <flashmm/device.hpp>
 #include <flashmm/error.hpp>
 
+#include "cli/fit_results.hpp"
 #include "cli/fit_tables.hpp"
 #include "cli/messages.hpp"
 #include "cli/output_dir.hpp"
@@ -75,16 +76,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   const int threads = run.threads;
   const bool quiet = run.quiet;
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
-  LmmOptions lo;
-  lo.method = o.method == "ml" ? Method::ml : Method::reml;
-  lo.max_iter = o.max_iter;
-  lo.epsilon = o.epsilon;
-  lo.theta0 = o.theta0;
-  lo.threads = threads;
-  lo.df = o.df == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
-  lo.robust = o.robust;
-  lo.nonnegative = o.nonnegative;
-  lo.device = parse_device(run.device);
+  LmmOptions lo = lmm_options(o, run);
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
   const LmmFit fit = fit_lmm(stats, lo);
@@ -96,17 +88,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   show_warnings(fit.warnings, quiet);
 
   Stage writing("writing " + out.path().string(), 0, "", quiet);
-  write_fit_tables(out, fit);
-  write_de_table(out, table);
-  char eps[32];
-  std::snprintf(eps, sizeof eps, "%.17g", o.epsilon);
-  provenance["method"] = o.method;
-  provenance["max_iter"] = std::to_string(o.max_iter);
-  provenance["epsilon"] = eps;
-  provenance["df"] = o.df;
-  provenance["robust"] = o.robust ? "true" : "false";
-  provenance["nonnegative"] = o.nonnegative ? "true" : "false";
-  io::write_fit(out.temp_path(kFitFile), fit, provenance);
+  write_fit_results(out, fit, table, fit_provenance(std::move(provenance), o), o);
   out.commit();
   writing.finish();
 }

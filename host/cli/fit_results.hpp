@@ -1,0 +1,27 @@
+#pragma once
+// Internal: the steps of a fit that every front end shares (the program's de and fit, the Python
+// package): the library options from the fit and run options, and the result set written into an
+// output directory. Front ends call these rather than repeating them, so that their files agree.
+#include <flashmm/de_table.hpp>
+#include <flashmm/io/fit_file.hpp>
+#include <flashmm/lmm.hpp>
+
+#include "cli/fit_options.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/run_options.hpp"
+
+namespace flashmm::cli {
+
+/// The library's options for the fit options and the run options (threads, device); no progress.
+LmmOptions lmm_options(const FitOptions& o, const RunOptions& run);
+
+/// What fit.h5 records: the model's provenance (model_provenance) plus how it was fitted
+/// (method, max_iter, epsilon, df, robust, nonnegative).
+io::FitProvenance fit_provenance(io::FitProvenance model, const FitOptions& o);
+
+/// Writes the result set of a fit into out's temporary files (the gene tables, de.tsv for
+/// `table`, and fit.h5 with `provenance`); the caller commits.
+void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
+                       const FitOptions& o);
+
+}  // namespace flashmm::cli
