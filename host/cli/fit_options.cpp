@@ -7,25 +7,28 @@
 #include "cli/fit_results.hpp"
 #include "cli/fit_tables.hpp"
 #include "cli/messages.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace flashmm::cli {
 
 void add_fit_options(CLI::App* sub, FitOptions& o) {
-  sub->add_option("--contrast", o.contrasts, "[NAME=]EXPR over coefficient names, e.g. 'AvB=cls1:trtB - cls2:trtB'")
-      ->allow_extra_args(false)
+  sub->add_option("--contrast", o.contrasts,
+                  "[NAME=]EXPR over coefficient names, e.g. 'AvB=cls1:trtB - cls2:trtB'. One or more, or repeat the "
+                  "flag; a NAME must not be another coefficient's name, and all-zero weights are refused")
       ->take_all();
   sub->add_option("--method", o.method, "reml or ml")->capture_default_str()->check(CLI::IsMember({"reml", "ml"}));
   sub->add_option("--max-iter", o.max_iter, "Maximum Fisher-scoring iterations")->capture_default_str()->check(
-      CLI::PositiveNumber);
+      whole_number(1));
   sub->add_option("--epsilon", o.epsilon, "Convergence: max |dlogL| < epsilon")->capture_default_str()->check(
-      CLI::PositiveNumber);
-  sub->add_option("--theta0", o.theta0, "Starting variance components s_1..s_k,s0")
+      positive_number());
+  sub->add_option("--theta0", o.theta0,
+                  "Starting variance components s_1..s_k, s0: k + 1 numbers, comma- or space-separated")
       ->delimiter(',')
-      ->allow_extra_args(false)
       ->take_all();
   sub->add_option("--df", o.df,
                   "Degrees of freedom of the t tests: residual (n - p, FLASHMM) or satterthwaite (lmerTest)")
@@ -55,12 +58,10 @@ const std::vector<std::string>& fit_output_names() {
 
 std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts) {
   std::vector<Contrast> tests = coefficient_contrasts(fixed_names);
-  auto extra = parse_contrasts(contrasts, fixed_names);
-  for (const auto& c : extra)
-    for (const auto& t : tests)
-      if (t.name == c.name)
-        throw InputError("--contrast name '" + c.name + "' is also a coefficient's name; name it NAME=EXPR");
-  tests.insert(tests.end(), extra.begin(), extra.end());
+  // parse_contrasts lets a contrast take a coefficient's name only when it is that coefficient,
+  // which is tested already.
+  for (auto& c : parse_contrasts(contrasts, fixed_names))
+    if (std::find(fixed_names.begin(), fixed_names.end(), c.name) == fixed_names.end()) tests.push_back(std::move(c));
   return tests;
 }
 

@@ -46,8 +46,10 @@ TEST_F(MetadataCsv, ReadsS1Fixture) {
   EXPECT_EQ(md.cell_ids[0], "Cell1");
   ASSERT_EQ(md.columns.size(), 6u);
   EXPECT_EQ(md.find("sam")->kind, Kind::string);
-  EXPECT_EQ(md.find("cls")->kind, Kind::string);  // quoted digits: R's character column
-  EXPECT_EQ(md.find("cls")->strings[0], "4");
+  // Quoted digits are numbers, as R's read.csv reads them (the fixtures' R session had them as
+  // character: testing::s1_metadata() reads them as text).
+  ASSERT_EQ(md.find("cls")->kind, Kind::numeric);
+  EXPECT_EQ(md.find("cls")->numbers[0], 4);
   EXPECT_EQ(md.find("batch")->kind, Kind::string);
   EXPECT_EQ(md.find("libsize")->kind, Kind::numeric);
   EXPECT_EQ(md.find("libsize")->numbers[0], 91);
@@ -96,16 +98,39 @@ TEST_F(MetadataCsv, TsvQuotesMissingAndBooleans) {
   EXPECT_EQ(note->strings[2], "two\nlines");
 }
 
-TEST_F(MetadataCsv, QuotingMarksTextOnlyWhenMixed) {
-  // Every field quoted (pandas QUOTE_ALL): quotes say nothing, numbers stay numbers.
+TEST_F(MetadataCsv, ColumnTypesFollowEachColumnsOwnValuesQuotedOrNot) {
+  // R's read.csv: a column of numbers is numeric whether its fields are quoted or not, and
+  // whatever the other columns hold (pandas QUOTE_ALL, R's write.csv, no quotes at all).
   const Metadata all = read_metadata_csv(write("all.csv", "\"id\",\"n\"\n\"a\",\"1\"\n\"b\",\"2\"\n"));
   EXPECT_EQ(all.find("n")->kind, Kind::numeric);
-  // Mixed (R's write.csv): the quoted digit column is text.
   const auto mixed = write("mixed.csv", "\"id\",\"cls\",\"n\"\n\"a\",\"1\",3\n\"b\",\"10\",4\n");
-  EXPECT_EQ(read_metadata_csv(mixed).find("cls")->kind, Kind::string);
+  EXPECT_EQ(read_metadata_csv(mixed).find("cls")->kind, Kind::numeric);
+  // Dropping the unquoted column changes nothing (it used to turn cls from text into numbers).
+  const auto alone = write("alone.csv", "\"id\",\"cls\"\n\"a\",\"1\"\n\"b\",\"10\"\n");
+  EXPECT_EQ(read_metadata_csv(alone).find("cls")->kind, Kind::numeric);
+  const auto unquoted = write("unquoted.csv", "id,cls,n\na,1,x\nb,10,y\n");
+  EXPECT_EQ(read_metadata_csv(unquoted).find("cls")->kind, Kind::numeric);
+  EXPECT_EQ(read_metadata_csv(unquoted).find("n")->kind, Kind::string);
+  // colClasses = "character": digits read as text, levels then in byte order.
   MetadataCsvOptions opt;
-  opt.quoted_numbers_are_text = false;
-  EXPECT_EQ(read_metadata_csv(mixed, opt).find("cls")->kind, Kind::numeric);
+  opt.text = {"cls"};
+  const Metadata text = read_metadata_csv(mixed, opt);
+  ASSERT_EQ(text.find("cls")->kind, Kind::string);
+  EXPECT_EQ(text.find("cls")->strings, (std::vector<std::string>{"1", "10"}));
+  EXPECT_EQ(text.find("n")->kind, Kind::numeric);
+  opt.text = {"clss"};
+  const std::string msg = error_of(mixed, opt);
+  EXPECT_NE(msg.find("no column `clss` to read as text"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`cls`"), std::string::npos) << msg;
+}
+
+TEST_F(MetadataCsv, ATextColumnSaysWhichValueIsNotANumber) {
+  const auto p = write("age.csv", "id,age,sam\na,31,s1\nb,42,s2\nc,5O,s1\nd,NA,s2\n");
+  const Metadata md = read_metadata_csv(p);
+  const auto* age = md.find("age");
+  ASSERT_EQ(age->kind, Kind::string);
+  EXPECT_EQ(age->type_note, p + " line 4 holds `5O`, which is not a number");
+  EXPECT_EQ(md.find("sam")->type_note, p + " line 2 holds `s1`, which is not a number");
 }
 
 TEST_F(MetadataCsv, IdColumnByNameAndWriteTableHeader) {
