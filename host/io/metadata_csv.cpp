@@ -166,6 +166,21 @@ Metadata read_metadata_csv(const std::string& path, const MetadataCsvOptions& op
                       "`, which holds " + delimiter_name(other) + ": the file seems to be separated by " +
                       delimiter_name(other) + ", not " + delimiter_name(delim) +
                       "; read it with that delimiter, or rewrite it separated by " + delimiter_name(delim));
+  // An unterminated quote swallows the following lines into one field (and they are lost
+  // without a word, if the quotes happen to pair up later): a line inside a quoted field that
+  // holds the delimiter looks like a record of its own.
+  for (const Record& rec : records)
+    for (const Field& f : rec.fields) {
+      if (f.line_breaks == 0) continue;
+      for (std::size_t b = f.text.find('\n'); b != std::string::npos; b = f.text.find('\n', b + 1)) {
+        const std::string next = f.text.substr(b + 1, f.text.find('\n', b + 1) - b - 1);
+        if (next.find(delim) == std::string::npos) continue;
+        throw IoError(path + " line " + std::to_string(f.line) + ": the quoted field that opens on line " +
+                      std::to_string(f.line) + " runs over " + std::to_string(f.line_breaks) + " line break" +
+                      (f.line_breaks > 1 ? "s" : "") + " and holds `" + next +
+                      "`, which looks like a line of its own, so a quote (\") is probably not closed there");
+      }
+    }
   for (std::size_t r = 1; r < records.size(); ++r) {
     const Record& rec = records[r];
     if (rec.fields.size() == header.size()) continue;
