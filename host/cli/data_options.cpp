@@ -38,7 +38,7 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
                   "of numbers is numeric, quoted or not (see --categorical)");
   sub->add_option("--metadata-sep", o.metadata_sep,
                   "Delimiter of --metadata: ',', ';', tab or '|' (default: ',' for .csv, tab for .tsv/.txt)")
-      ->check(CLI::IsMember({",", ";", "tab", "\t", "|"}));
+      ->check(delimiter_choice());
   sub->add_option("--categorical", o.categorical,
                   "Metadata columns to read as categorical (cluster ids written as numbers): levels sorted by value "
                   "for numbers. One or more, comma-separated, or repeat the flag")
@@ -89,8 +89,7 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
     throw InputError("--cell-range ends at cell " + std::to_string(end) + " but '" + o.input + "' has " +
                      std::to_string(n_cells) + " cells");
 
-  const char sep = o.metadata_sep.empty() ? '\0' : (o.metadata_sep == "tab" || o.metadata_sep == "\t") ? '\t' : o.metadata_sep[0];
-  Metadata meta = load_cell_metadata({o.input, o.metadata, o.categorical, sep}, *reader);
+  Metadata meta = load_cell_metadata({o.input, o.metadata, o.categorical, delimiter_of(o.metadata_sep)}, *reader);
   // Cell totals the metadata lacks: chunk by chunk in the one pass, except where a formula or the
   // subset needs every cell's value first.
   const CellTotalsUse totals = cell_totals_use(meta, o.fixed, o.random, o.subset);

@@ -52,4 +52,18 @@ CLI::Validator fraction() {
       "0..1");
 }
 
+char delimiter_of(const std::string& v) {
+  if (v == "tab" || v == "\\t" || v == "\t") return '\t';
+  return v.size() == 1 && (v[0] == ',' || v[0] == ';' || v[0] == '|') ? v[0] : '\0';
+}
+
+CLI::Validator delimiter_choice() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (delimiter_of(s) == '\0') return "expected ',', ';', '|' or tab, got '" + s + "'";
+        return {};
+      },
+      "',' ';' '|' tab");
+}
+
 }  // namespace flashmm::cli

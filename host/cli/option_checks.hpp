@@ -17,4 +17,9 @@ CLI::Validator positive_number();
 /// A number in [0, 1].
 CLI::Validator fraction();
 
+/// A field delimiter: ",", ";", "|", or a tab ("tab", "\t" or the character itself).
+CLI::Validator delimiter_choice();
+/// The character such a value names.
+char delimiter_of(const std::string& value);
+
 }  // namespace flashmm::cli
