@@ -39,6 +39,7 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
                 "without an unconstrained maximum are fitted with variance components >= 0 (status "
                 "converged_nonnegative)");
   sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
+  add_gene_filter_options(sub, o.genes);
   sub->add_option("--out", o.out, "Output directory")->required();
   sub->add_flag("--force", o.force, "Overwrite results already in --out");
 }
@@ -78,6 +79,9 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   const bool quiet = run.quiet;
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
   LmmOptions lo = lmm_options(o, run);
+  const GeneSelection genes = select_genes(stats.gene_names, nonzero_cells(stats), stats.n, o.genes);
+  show_notes(genes.notes, quiet);
+  lo.skip_genes = genes.skip;
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
   const LmmFit fit = fit_lmm(stats, lo);
