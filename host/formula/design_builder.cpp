@@ -435,7 +435,11 @@ void DesignBuilder::Impl::build(Index begin, Index end, const CellTotals* totals
                             : EvaluatedVariable{});
       local.back().label = cv.var.label;
     }
-    local_specs = specs;
+    local_specs.resize(specs.size());  // the terms only: the names are not needed to build
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      local_specs[k].intercept = specs[k].intercept;
+      local_specs[k].terms = specs[k].terms;
+    }
     for (auto& spec : local_specs)
       for (auto& t : spec.terms)
         for (std::size_t k = 0; k < t.vars.size(); ++k)

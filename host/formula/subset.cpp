@@ -164,12 +164,24 @@ class SubsetEvaluator {
                "; compare text with == != or %in%",
            n.pos);
     }
+    enum class Op { eq, ne, lt, le, gt, ge };
+    const Op o = op == "==" ? Op::eq : op == "!=" ? Op::ne : op == "<" ? Op::lt : op == "<=" ? Op::le : op == ">" ? Op::gt : Op::ge;
+    // A categorical column against a literal: each level is compared once, not each cell.
+    const Operand* cat = !numeric && a.column && !b.column && a.column->kind == Kind::categorical   ? &a
+                         : !numeric && b.column && !a.column && b.column->kind == Kind::categorical ? &b
+                                                                                                     : nullptr;
+    std::vector<std::int8_t> level_equal;
+    if (cat != nullptr)
+      for (const auto& l : cat->column->levels) level_equal.push_back(l == (cat == &a ? b.label : a.label) ? 1 : 0);
     Logical v(n_);
     std::string la, lb;
     std::size_t hits = 0;
     for (std::size_t i = 0; i < n_; ++i) {
       int c = 0;  // -1 less, 0 equal, 1 greater; 2: NA
-      if (numeric) {
+      if (cat != nullptr) {
+        const auto code = cat->column->codes[i];
+        c = code < 0 ? 2 : level_equal[static_cast<std::size_t>(code)] ? 0 : 1;
+      } else if (numeric) {
         const double x = a.column ? number_at(*a.column, i) : a.number, y = b.column ? number_at(*b.column, i) : b.number;
         c = (std::isnan(x) || std::isnan(y)) ? 2 : x < y ? -1 : x > y ? 1 : 0;
       } else {
@@ -182,12 +194,14 @@ class SubsetEvaluator {
         continue;
       }
       bool r = false;
-      if (op == "==") r = c == 0;
-      else if (op == "!=") r = c != 0;
-      else if (op == "<") r = c < 0;
-      else if (op == "<=") r = c <= 0;
-      else if (op == ">") r = c > 0;
-      else r = c >= 0;
+      switch (o) {
+        case Op::eq: r = c == 0; break;
+        case Op::ne: r = c != 0; break;
+        case Op::lt: r = c < 0; break;
+        case Op::le: r = c <= 0; break;
+        case Op::gt: r = c > 0; break;
+        case Op::ge: r = c >= 0; break;
+      }
       v[i] = r ? 1 : 0;
       hits += c == 0;
     }
@@ -216,12 +230,18 @@ class SubsetEvaluator {
       all_numbers = all_numbers && (it.is_number || it.is_logical);
       numbers.push_back(it.number);
     }
+    std::vector<std::int8_t> level_in;  // a categorical column: each level looked up once
+    if (a.column->kind == Kind::categorical)
+      for (const auto& lv : a.column->levels) level_in.push_back(labels.count(lv) ? 1 : 0);
     Logical v(n_);
     std::string l;
     std::size_t hits = 0;
     for (std::size_t i = 0; i < n_; ++i) {
       bool r;
-      if (numeric_col && all_numbers) {
+      if (!level_in.empty()) {
+        const auto code = a.column->codes[i];
+        r = code >= 0 && level_in[static_cast<std::size_t>(code)] != 0;
+      } else if (numeric_col && all_numbers) {
         const double x = number_at(*a.column, i);
         r = std::find(numbers.begin(), numbers.end(), x) != numbers.end();
       } else {
