@@ -50,7 +50,9 @@ std::string examples(const std::vector<std::string>& names) {
 }  // namespace
 
 std::span<const std::int64_t> nonzero_cells(const SummaryStats& stats) {
-  (void)stats;  // SummaryStats counts them from the stats-file version 2 on (nnz)
+  // The per-gene counts (SummaryStats::nnz) are being added to the statistics; until then the
+  // cell thresholds cannot be applied (the default then leaves every gene in, as before).
+  (void)stats;
   return {};
 }
 
@@ -73,8 +75,9 @@ GeneSelection select_genes(const std::vector<std::string>& genes, std::span<cons
                         std::to_string(n_cells) + " cells and are not fitted (status filtered; --min-cells, "
                         "--min-fraction)");
   } else if (threshold > 0 && (o.min_cells != GeneFilterOptions{}.min_cells || o.min_fraction > 0)) {
-    s.notes.push_back("the statistics do not count each gene's nonzero cells, so --min-cells/--min-fraction are not "
-                      "applied");
+    // Asked for, but not possible: say so rather than fit every gene as if it had been applied.
+    throw InputError("--min-cells/--min-fraction need each gene's count of nonzero cells, which these summary "
+                     "statistics do not hold; use --gene-list, or compute the statistics again");
   }
   if (!o.gene_list.empty()) {
     const std::vector<std::string> listed = read_gene_list(o.gene_list);
