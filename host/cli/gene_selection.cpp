@@ -49,12 +49,19 @@ std::string examples(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::span<const std::int64_t> nonzero_cells(const SummaryStats& stats) {
-  // The per-gene counts (SummaryStats::nnz) are being added to the statistics; until then the
-  // cell thresholds cannot be applied (the default then leaves every gene in, as before).
-  (void)stats;
-  return {};
+namespace {
+// SummaryStats::nnz (per-gene nonzero cells) arrives with the stats-file version 2; until a
+// build has it, the thresholds cannot be applied. Written so that either compiles.
+template <class Stats>
+std::span<const std::int64_t> nnz_of(const Stats& stats) {
+  if constexpr (requires { stats.nnz.data(); stats.nnz.size(); })
+    return {stats.nnz.data(), static_cast<std::size_t>(stats.nnz.size())};
+  else
+    return {};
 }
+}  // namespace
+
+std::span<const std::int64_t> nonzero_cells(const SummaryStats& stats) { return nnz_of(stats); }
 
 GeneSelection select_genes(const std::vector<std::string>& genes, std::span<const std::int64_t> nonzero_cells,
                            std::int64_t n_cells, const GeneFilterOptions& o) {
@@ -63,6 +70,7 @@ GeneSelection select_genes(const std::vector<std::string>& genes, std::span<cons
   std::vector<std::uint8_t> skip(G, 0);
   const auto threshold = std::max<std::int64_t>(
       o.min_cells, static_cast<std::int64_t>(std::ceil(o.min_fraction * static_cast<double>(n_cells))));
+  if (nonzero_cells.size() != G) nonzero_cells = {};
   if (threshold > 0 && !nonzero_cells.empty()) {
     for (std::size_t g = 0; g < G; ++g)
       if (nonzero_cells[g] < threshold) {

@@ -276,6 +276,25 @@ std::vector<std::string> rows_of(const fs::path& table, const std::vector<std::s
   return out;
 }
 
+// The rows of `genes` in two tables, equal to rounding: the fit's products over all genes at once
+// (X'X^-1 X'Y, V'Z'Y in host/fit) round a gene's column differently with 60 genes than with 4, and
+// Fisher scoring carries that to about 1e-13 in coef and 1e-11 in small p-values.
+void expect_rows_near(const fs::path& a, const fs::path& b, const std::vector<std::string>& genes) {
+  const auto a_rows = rows_of(a, genes), b_rows = rows_of(b, genes);
+  ASSERT_GE(a_rows.size(), genes.size() + 1) << a;  // de.tsv: a row per gene and test
+  ASSERT_EQ(a_rows.size(), b_rows.size()) << b;
+  EXPECT_EQ(a_rows[0], b_rows[0]) << a;
+  for (std::size_t r = 1; r < a_rows.size(); ++r) {
+    std::stringstream sa(a_rows[r]), sb(b_rows[r]);
+    std::string x, y;
+    while (std::getline(sa, x, '\t') && std::getline(sb, y, '\t')) {
+      if (x == y) continue;
+      EXPECT_TRUE(testing::near_relative(testing::to_double(x), testing::to_double(y), 1e-10))
+          << a << ": " << a_rows[r] << " vs " << b_rows[r];
+    }
+  }
+}
+
 // --gene-list fits the listed genes as an input of those genes alone would (issue 15.5); the
 // others are in the tables with status filtered, out of the FDR.
 TEST(CliModelOptions, GeneListGivesTheTablesOfThePrefilteredData) {
@@ -311,23 +330,7 @@ TEST(CliModelOptions, GeneListGivesTheTablesOfThePrefilteredData) {
   EXPECT_TRUE(contains(a.err, "--gene-list: 4 of the 60 genes are listed")) << a.err;
   EXPECT_TRUE(contains(a.err, "1 listed names are no gene of the input ('NotAGene')")) << a.err;
   ASSERT_EQ(de(q(dir / "four.h5ad") + model, dir, "four").status, 0);
-  // The same rows to rounding: the fit's products over all genes at once (X'X^-1 X'Y, V'Z'Y in
-  // host/fit) round a gene's column differently with 60 genes than with 4, and Fisher scoring
-  // carries that to about 1e-13 in coef and 1e-11 in small p-values (Gene10).
-  for (const auto& t : kTables) {
-    const auto a_rows = rows_of(dir / "list" / t, listed), b_rows = rows_of(dir / "four" / t, listed);
-    ASSERT_EQ(a_rows.size(), b_rows.size()) << t;
-    EXPECT_EQ(a_rows[0], b_rows[0]) << t;
-    for (std::size_t r = 1; r < a_rows.size(); ++r) {
-      std::stringstream sa(a_rows[r]), sb(b_rows[r]);
-      std::string x, y;
-      while (std::getline(sa, x, '\t') && std::getline(sb, y, '\t')) {
-        if (x == y) continue;
-        EXPECT_TRUE(testing::near_relative(testing::to_double(x), testing::to_double(y), 1e-10))
-            << t << ": " << a_rows[r] << " vs " << b_rows[r];
-      }
-    }
-  }
+  for (const auto& t : kTables) expect_rows_near(dir / "list" / t, dir / "four" / t, listed);
   const auto genes = testing::read_tsv(dir / "list" / "genes.tsv");
   ASSERT_EQ(genes.rows.size(), 60u);
   EXPECT_EQ(genes.rows[0].back(), "filtered");  // Gene1
@@ -339,6 +342,66 @@ TEST(CliModelOptions, GeneListGivesTheTablesOfThePrefilteredData) {
   EXPECT_TRUE(contains(none.err, "none of its 2 names is a gene of the input (e.g. 'CD3E', 'MS4A1'; the input's genes are "
                                  "'Gene1', 'Gene2', 'Gene3', ...)"))
       << none.err;
+}
+
+// s1 with genes [0, keep) where `rare[g]` cells have a count (the first ones), as an .h5ad.
+void write_rare_genes(const fs::path& path, const std::vector<Index>& rare, Index keep_genes) {
+  const auto& s1 = testing::s1();
+  std::vector<std::int64_t> indptr{0};
+  std::vector<std::int32_t> indices;
+  std::vector<double> values;
+  for (Index c = 0; c < s1.counts.rows(); ++c) {
+    for (Index g = 0; g < keep_genes; ++g) {
+      const auto u = static_cast<std::size_t>(g);
+      const double v = u < rare.size() && rare[u] >= 0 ? (c < rare[u] ? 3.0 : 0.0) : s1.counts(c, g);
+      if (v != 0) {
+        indices.push_back(static_cast<std::int32_t>(g));
+        values.push_back(v);
+      }
+    }
+    indptr.push_back(static_cast<std::int64_t>(values.size()));
+  }
+  CsrView<double> counts;
+  counts.rows = s1.counts.rows();
+  counts.cols = keep_genes;
+  counts.indptr = indptr;
+  counts.indices = indices;
+  counts.values = values;
+  const std::vector<std::string> genes(s1.genes.begin(), s1.genes.begin() + keep_genes);
+  io::write_h5ad(path.string(), counts, genes, io::read_h5ad_obs(data_path("s1.h5ad")));
+}
+
+// --min-cells (default 3) and --min-fraction leave out genes seen in too few cells (issue 15.5).
+TEST(CliModelOptions, GenesInTooFewCellsAreFiltered) {
+  const fs::path dir = work_dir("cli_min_cells");
+  // Gene1 in 2 cells, Gene2 in 5, the other 8 genes as in s1.
+  write_rare_genes(dir / "rare.h5ad", {2, 5}, 10);
+  const std::string model = q(dir / "rare.h5ad") + " " + kFixed + " --random '(1 | sam)'";
+  const CliRun by_default = run_cli("de " + model + " --out " + q(dir / "default"), dir);
+  if (by_default.status != 0 && contains(by_default.err, "do not hold"))
+    GTEST_SKIP() << "this build's summary statistics do not count nonzero cells per gene (SummaryStats::nnz)";
+  ASSERT_EQ(by_default.status, 0) << by_default.err;
+  auto status_of = [&](const std::string& out) {
+    std::vector<std::string> s;
+    for (const auto& row : testing::read_tsv(dir / out / "genes.tsv").rows) s.push_back(row.back());
+    return s;
+  };
+  if (status_of("default")[0] != "filtered")
+    GTEST_SKIP() << "this build's summary statistics do not count nonzero cells per gene (SummaryStats::nnz)";
+  EXPECT_TRUE(contains(by_default.err, "1 of 10 genes have a nonzero value in fewer than 3 of the 4000 cells")) << by_default.err;
+  EXPECT_EQ(status_of("default")[1], "converged");
+  ASSERT_EQ(de(model + " --min-cells 6", dir, "six").status, 0);
+  EXPECT_EQ(status_of("six")[0], "filtered");
+  EXPECT_EQ(status_of("six")[1], "filtered");
+  EXPECT_EQ(status_of("six")[2], "converged");
+  ASSERT_EQ(de(model + " --min-cells 0 --min-fraction 0.001", dir, "fraction").status, 0);  // 4 of 4000 cells
+  EXPECT_EQ(status_of("fraction")[0], "filtered");
+  EXPECT_EQ(status_of("fraction")[1], "converged");
+  ASSERT_EQ(de(model + " --min-cells 0", dir, "all").status, 0);
+  EXPECT_NE(status_of("all")[0], "filtered");
+  // The genes kept are fitted as without the others: their rows equal those of --min-cells 0.
+  const std::vector<std::string> kept = {"Gene3", "Gene4", "Gene5", "Gene10"};
+  for (const auto& t : kTables) expect_rows_near(dir / "six" / t, dir / "all" / t, kept);
 }
 
 // `test` follows de's rule for contrast names (issue 14.21).
