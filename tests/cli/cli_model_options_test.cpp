@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -344,18 +345,19 @@ TEST(CliModelOptions, GeneListGivesTheTablesOfThePrefilteredData) {
       << none.err;
 }
 
-// s1 with genes [0, keep) where `rare[g]` cells have a count (the first ones), as an .h5ad.
-void write_rare_genes(const fs::path& path, const std::vector<Index>& rare, Index keep_genes) {
+// s1's genes `genes` (indices) as an .h5ad, where a gene in `rare` has a count in only that many
+// cells (the first ones).
+void write_genes(const fs::path& path, const std::vector<Index>& genes, const std::map<Index, Index>& rare) {
   const auto& s1 = testing::s1();
   std::vector<std::int64_t> indptr{0};
   std::vector<std::int32_t> indices;
   std::vector<double> values;
   for (Index c = 0; c < s1.counts.rows(); ++c) {
-    for (Index g = 0; g < keep_genes; ++g) {
-      const auto u = static_cast<std::size_t>(g);
-      const double v = u < rare.size() && rare[u] >= 0 ? (c < rare[u] ? 3.0 : 0.0) : s1.counts(c, g);
+    for (std::size_t k = 0; k < genes.size(); ++k) {
+      const auto it = rare.find(genes[k]);
+      const double v = it != rare.end() ? (c < it->second ? 3.0 : 0.0) : s1.counts(c, genes[k]);
       if (v != 0) {
-        indices.push_back(static_cast<std::int32_t>(g));
+        indices.push_back(static_cast<std::int32_t>(k));
         values.push_back(v);
       }
     }
@@ -363,19 +365,21 @@ void write_rare_genes(const fs::path& path, const std::vector<Index>& rare, Inde
   }
   CsrView<double> counts;
   counts.rows = s1.counts.rows();
-  counts.cols = keep_genes;
+  counts.cols = static_cast<Index>(genes.size());
   counts.indptr = indptr;
   counts.indices = indices;
   counts.values = values;
-  const std::vector<std::string> genes(s1.genes.begin(), s1.genes.begin() + keep_genes);
-  io::write_h5ad(path.string(), counts, genes, io::read_h5ad_obs(data_path("s1.h5ad")));
+  std::vector<std::string> names;
+  for (Index g : genes) names.push_back(s1.genes[static_cast<std::size_t>(g)]);
+  io::write_h5ad(path.string(), counts, names, io::read_h5ad_obs(data_path("s1.h5ad")));
 }
 
 // --min-cells (default 3) and --min-fraction leave out genes seen in too few cells (issue 15.5).
 TEST(CliModelOptions, GenesInTooFewCellsAreFiltered) {
   const fs::path dir = work_dir("cli_min_cells");
-  // Gene1 in 2 cells, Gene2 in 5, the other 8 genes as in s1.
-  write_rare_genes(dir / "rare.h5ad", {2, 5}, 10);
+  // Gene1 in 2 cells, Gene2 in 5, Gene3..Gene10 as in s1; and Gene3..Gene10 alone.
+  write_genes(dir / "rare.h5ad", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {{0, 2}, {1, 5}});
+  write_genes(dir / "eight.h5ad", {2, 3, 4, 5, 6, 7, 8, 9}, {});
   const std::string model = q(dir / "rare.h5ad") + " " + kFixed + " --random '(1 | sam)'";
   const CliRun by_default = run_cli("de " + model + " --out " + q(dir / "default"), dir);
   if (by_default.status != 0 && contains(by_default.err, "do not hold"))
@@ -399,9 +403,10 @@ TEST(CliModelOptions, GenesInTooFewCellsAreFiltered) {
   EXPECT_EQ(status_of("fraction")[1], "converged");
   ASSERT_EQ(de(model + " --min-cells 0", dir, "all").status, 0);
   EXPECT_NE(status_of("all")[0], "filtered");
-  // The genes kept are fitted as without the others: their rows equal those of --min-cells 0.
-  const std::vector<std::string> kept = {"Gene3", "Gene4", "Gene5", "Gene10"};
-  for (const auto& t : kTables) expect_rows_near(dir / "six" / t, dir / "all" / t, kept);
+  // The genes kept are fitted as the pre-filtered data, FDR included (the filtered are out of it).
+  ASSERT_EQ(de(q(dir / "eight.h5ad") + " " + kFixed + " --random '(1 | sam)' --min-cells 0", dir, "eight").status, 0);
+  const std::vector<std::string> kept = {"Gene3", "Gene4", "Gene5", "Gene6", "Gene7", "Gene8", "Gene9", "Gene10"};
+  for (const auto& t : kTables) expect_rows_near(dir / "six" / t, dir / "eight" / t, kept);
 }
 
 // `test` follows de's rule for contrast names (issue 14.21).
