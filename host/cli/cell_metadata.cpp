@@ -1,11 +1,11 @@
 #include "cli/cell_metadata.hpp"
 
+#include <flashmm/cell_stream.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/io/h5ad.hpp>
 #include <flashmm/metadata_csv.hpp>
 
-#include "formula/terms.hpp"
-#include "formula/variables.hpp"
+#include "cli/progress.hpp"
 #include "io/path_util.hpp"
 
 #include <algorithm>
@@ -32,6 +32,7 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
   if (!source.metadata_file.empty()) {
     MetadataCsvOptions o;
     o.categorical = source.categorical;
+    o.delimiter = source.delimiter;
     meta = read_metadata_csv(source.metadata_file, o);
     from = "--metadata '" + source.metadata_file + "'";
   } else if (detail::ends_with_nocase(source.input, ".h5ad")) {
@@ -72,9 +73,17 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
   if (n_missing > 0) {
     std::string ids;
     for (const auto& m : missing) ids += (ids.empty() ? "'" : ", '") + m + "'";
-    throw InputError(std::to_string(n_missing) + " of " + std::to_string(cells.size()) + " cells of '" +
-                     reader.path() + "' have no row in " + from + " (e.g. " + ids +
-                     "); the metadata's first column must hold the matrix's cell ids");
+    std::string msg = std::to_string(n_missing) + " of " + std::to_string(cells.size()) + " cells of '" +
+                      reader.path() + "' have no row in " + from + " (e.g. " + ids +
+                      "); the metadata's first column must hold the matrix's cell ids";
+    if (n_missing == cells.size() && !meta.cell_ids.empty()) {
+      // None matches: show what the metadata holds instead, which usually tells why.
+      std::string theirs;
+      for (std::size_t i = 0; i < meta.cell_ids.size() && i < 3; ++i) theirs += (i ? ", '" : "'") + meta.cell_ids[i] + "'";
+      msg += "; its ids are " + theirs + ", ...";
+      if (meta.columns.empty()) msg += " and it has no other column: is it separated by another delimiter (--metadata-sep)?";
+    }
+    throw InputError(msg);
   }
 
   Metadata out;
@@ -94,57 +103,21 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
   return out;
 }
 
-bool formula_mentions(const std::string& formula, const std::string& name) {
-  namespace f = detail::formula;
-  f::ParsedFormula parsed;
-  try {
-    parsed = f::parse_terms(formula);
-  } catch (const ParseError&) {
-    return false;  // the design reports it, with the formulas in their order
-  }
-  for (const auto& var : parsed.variables) {
-    std::vector<const f::Node*> names;
-    f::collect_columns(*var.node, names);
-    if (std::any_of(names.begin(), names.end(), [&](const f::Node* n) { return n->text == name; })) return true;
-  }
-  return false;
-}
-
-void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& formulas,
-                     Index chunk_cells) {
-  auto needed = [&](const std::string& name) {
-    if (metadata.find(name)) return false;
-    return std::any_of(formulas.begin(), formulas.end(), [&](const auto& f) { return formula_mentions(f, name); });
-  };
-  const bool need_lib = needed("libsize"), need_nf = needed("nfeatures");
-  if (!need_lib && !need_nf) return;
-  const auto n = static_cast<std::size_t>(reader.n_cells());
-  std::vector<double> lib(n, 0.0), nf(n, 0.0);
-  io::CellChunk chunk;
-  while (reader.next_chunk(chunk, chunk_cells)) {
-    for (Index c = 0; c < chunk.n_cells; ++c) {
-      const auto cell = static_cast<std::size_t>(chunk.first_cell + c);
-      const auto b = chunk.indptr[static_cast<std::size_t>(c)], e = chunk.indptr[static_cast<std::size_t>(c) + 1];
-      double s = 0, nz = 0;
-      for (auto k = b; k < e; ++k) {
-        const double v = chunk.values[static_cast<std::size_t>(k)];
-        s += v;
-        nz += v != 0;  // files may store explicit zeros; they are not features
-      }
-      lib[cell] = s;
-      nf[cell] = nz;
-    }
-  }
-  reader.rewind();
-  auto add = [&](const std::string& name, std::vector<double> v) {
+void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& names,
+                     Index chunk_cells, bool quiet) {
+  if (names.empty()) return;
+  std::string what;
+  for (const auto& n : names) what += (what.empty() ? "" : " and ") + n;
+  Stage stage("computing " + what + " (a first pass over the data)", reader.n_cells(), "cells", quiet);
+  CellTotalColumns totals = compute_cell_totals(reader, chunk_cells, [&](Index done) { stage.update(done); });
+  stage.finish();
+  for (const auto& name : names) {
     MetadataColumn c;
     c.name = name;
     c.kind = MetadataColumn::Kind::numeric;
-    c.numbers = std::move(v);
+    c.numbers = name == "libsize" ? std::move(totals.libsize) : std::move(totals.nfeatures);
     metadata.columns.push_back(std::move(c));
-  };
-  if (need_lib) add("libsize", std::move(lib));
-  if (need_nf) add("nfeatures", std::move(nf));
+  }
 }
 
 }  // namespace flashmm::cli

@@ -12,6 +12,7 @@ struct MetadataSource {
   std::string input;                     ///< the matrix file (its obs is used for .h5ad)
   std::string metadata_file;             ///< --metadata; empty: the input's obs (h5ad only)
   std::vector<std::string> categorical;  ///< --categorical
+  char delimiter = '\0';                 ///< --metadata-sep; '\0': from the file name
 };
 
 /// Reads the metadata (from --metadata or the .h5ad's obs), makes the --categorical columns
@@ -20,13 +21,12 @@ struct MetadataSource {
 /// or when a --categorical column is unknown.
 Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader& reader);
 
-/// Adds the columns `libsize` (total counts per cell, before any transform) and `nfeatures`
-/// (nonzero entries per cell) when a formula names them and the metadata lacks them, computed
-/// in one pass over the reader (which is rewound afterwards).
-void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& formulas,
-                     Index chunk_cells);
-
-/// True if `formula` reads the metadata column `name` (false for a formula that does not parse).
-bool formula_mentions(const std::string& formula, const std::string& name);
+/// Adds the cell totals `names` (libsize: total counts per cell, before any transform;
+/// nfeatures: nonzero entries per cell) as metadata columns, computed in one pass over the
+/// reader, which is rewound afterwards. Only for uses that need every cell's total before the
+/// design is built (cell_totals_use(): scale(libsize), a factor, --subset); per-cell uses get
+/// them chunk by chunk in the main pass instead.
+void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::vector<std::string>& names,
+                     Index chunk_cells, bool quiet);
 
 }  // namespace flashmm::cli

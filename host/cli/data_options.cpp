@@ -7,29 +7,47 @@
 
 #include "cli/cell_metadata.hpp"
 #include "cli/messages.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/progress.hpp"
-
 
 namespace flashmm::cli {
 
 void add_data_options(CLI::App* sub, DataOptions& o) {
-  sub->add_option("input", o.input, "Count matrix: .h5ad, 10x directory or .h5, .mtx[.gz], dense .csv/.tsv")
+  sub->add_option("input", o.input, "Count matrix: .h5ad, 10x directory or .h5, .mtx[.gz], dense .csv/.tsv (give it first)")
       ->required();
-  sub->add_option("--fixed", o.fixed, "Fixed-effects formula, e.g. '~ 0 + log(libsize) + cls + cls:trt'")->required();
-  sub->add_option("--random", o.random, "Random-effects formula, one per component, e.g. '~ 0 + sam'")
-      ->required()
-      ->allow_extra_args(false)
+  sub->add_option("--fixed", o.fixed,
+                  "Fixed-effects formula (R), e.g. '~ 0 + log(libsize) + cls + cls:trt'; may hold lme4 random terms, "
+                  "'~ 0 + log(libsize) + cls + cls:trt + (1 | sam)'. Factor levels: an .h5ad categorical keeps its "
+                  "stored order, text is sorted in byte order (R's sort in the C locale: cls1 < cls10 < cls2), numbers "
+                  "in factor() or --categorical by value; the first level is the reference. Reorder them with "
+                  "factor(x, levels = c(\"b\", \"a\")) or relevel(trt, ref = \"ctrl\")")
+      ->required();
+  sub->add_option("--random", o.random,
+                  "Random effects, one variance component per term: lme4's '(1 | sam) + (1 | batch)' (two components), "
+                  "'(0 + x | sam)' (a slope of x per sample), or one component's terms, '~ 0 + sam'. '~ sam' is refused: "
+                  "R codes it as an intercept plus contrasts, not an effect per sample (write '~ 1 + sam' to mean that). "
+                  "Correlated terms such as (1 + x | sam) are refused: write (1 | sam) + (0 + x | sam). Not needed "
+                  "when --fixed holds the random terms. One or more formulas, or repeat the flag")
       ->take_all();
   sub->add_option("--transform", o.transform, "Expression transform: log2p1 = log2(1 + x), or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"log2p1", "none"}));
-  sub->add_option("--chunk-cells", o.chunk_cells, "Cells read per block")->capture_default_str()->check(
-      CLI::PositiveNumber);
-  sub->add_option("--metadata", o.metadata, "Cell metadata .csv/.tsv, first column the cell ids");
-  sub->add_option("--categorical", o.categorical, "Metadata columns to treat as categorical")
+  sub->add_option("--chunk-cells", o.chunk_cells, "Cells read per block")->capture_default_str()->check(whole_number(1));
+  sub->add_option("--metadata", o.metadata,
+                  "Cell metadata .csv/.tsv, first column the cell ids. Column types as R's read.csv gives them: a column "
+                  "of numbers is numeric, quoted or not (see --categorical)");
+  sub->add_option("--metadata-sep", o.metadata_sep,
+                  "Delimiter of --metadata: ',', ';', tab or '|' (default: ',' for .csv, tab for .tsv/.txt)")
+      ->check(delimiter_choice());
+  sub->add_option("--categorical", o.categorical,
+                  "Metadata columns to read as categorical (cluster ids written as numbers): levels sorted by value "
+                  "for numbers. One or more, comma-separated, or repeat the flag")
       ->delimiter(',')
-      ->allow_extra_args(false)
       ->take_all();
+  sub->add_option("--subset", o.subset,
+                  "Only the cells where this R condition over metadata columns is TRUE (NA: left out), e.g. "
+                  "'cls == \"3\"', 'trt %in% c(\"A\", \"B\") & age >= 30' (== != < <= > >= %in% is.na & | !); "
+                  "factor levels no kept cell has are left out");
   sub->add_option("--layer", o.reader.layer, "h5ad: read layers/NAME instead of X");
   sub->add_flag("--use-raw", o.reader.use_raw, "h5ad: read raw/X");
   sub->add_option("--gene-column", o.reader.gene_column, "h5ad: var column with gene names; 10x: 'id' for feature ids");
@@ -71,44 +89,42 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
     throw InputError("--cell-range ends at cell " + std::to_string(end) + " but '" + o.input + "' has " +
                      std::to_string(n_cells) + " cells");
 
-  Metadata meta = load_cell_metadata({o.input, o.metadata, o.categorical}, *reader);
-  std::vector<std::string> formulas = o.random;
-  formulas.push_back(o.fixed);
-  add_cell_totals(meta, *reader, formulas, o.chunk_cells);
-
-  const DesignBuilder design(meta, o.fixed, o.random);
+  Metadata meta = load_cell_metadata({o.input, o.metadata, o.categorical, delimiter_of(o.metadata_sep)}, *reader);
+  // Cell totals the metadata lacks: chunk by chunk in the one pass, except where a formula or the
+  // subset needs every cell's value first.
+  const CellTotalsUse totals = cell_totals_use(meta, o.fixed, o.random, o.subset);
+  if (!totals.all_cells.empty()) {
+    std::string why;
+    for (const auto& r : totals.reasons) why += (why.empty() ? "" : ", ") + r;
+    show_note("reading the data twice: the cell totals of every cell are needed before the model is built, by " + why +
+                  " (add them to the metadata to read the data once)",
+              o.run.quiet);
+    add_cell_totals(meta, *reader, totals.all_cells, o.chunk_cells, o.run.quiet);
+  }
+  DesignOptions design_options;
+  design_options.subset = o.subset;
+  design_options.cell_totals_from_data = !totals.per_cell.empty();
+  const DesignBuilder design(meta, o.fixed, o.random, design_options);
+  if (design.q() == 0)
+    throw InputError("the model has no random component: give --random '~ 0 + sam' or a term (1 | sam) in --fixed");
   show_warnings(design.warnings(), o.run.quiet);
+  for (const auto& c : design.numeric_label_columns())
+    show_note("--categorical " + c + " reads `" + c + "` as categorical", o.run.quiet);
+  if (!o.subset.empty()) {
+    const CellCounts& n = design.cell_counts();
+    show_note("--subset keeps " + std::to_string(n.rows - n.outside_subset) + " of " + std::to_string(n.rows) +
+                  " cells (" + std::to_string(n.outside_subset) + " left out)",
+              o.run.quiet);
+  }
+  meta = Metadata{};  // the design keeps what it needs
   if (before_stream) before_stream(design);
 
   Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
   CellStreamAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
                             parse_device(o.run.device));
-  io::CellChunk chunk;
-  Index position = 0;  // cells of the input passed so far
-  while (position < end && reader->next_chunk(chunk, o.chunk_cells)) {
-    const Index c0 = chunk.first_cell, c1 = c0 + chunk.n_cells;
-    position = c1;
-    if (c1 <= range.begin) {
-      acc.skip(chunk.n_cells);
-      continue;
-    }
-    if (c0 < range.begin || c1 > end) {
-      // The range starts or ends inside this chunk: keep its rows [lo, hi).
-      const Index lo = std::max(c0, range.begin) - c0, hi = std::min(c1, end) - c0;
-      acc.skip(lo);
-      std::vector<std::int64_t> indptr;
-      const CsrView<double> part =
-          csr_rows<double>(chunk.indptr, chunk.indices, chunk.values, n_genes, lo, hi, indptr);
-      acc.add(c0 + lo, part);
-      acc.skip(chunk.n_cells - hi);
-    } else {
-      acc.add(c0, chunk.view(n_genes));
-    }
-    stage.update(std::min(c1, end) - range.begin);
-  }
-  acc.skip(n_cells - acc.cells_seen());
+  SummaryStats stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end,
+                                        [&](Index done) { stage.update(done); });
   show_notes(acc.notes(), o.run.quiet);
-  SummaryStats stats = acc.finish();
   stage.finish(std::to_string(stats.n) + " cells x " + std::to_string(n_genes) + " genes");
   if (provenance != nullptr) {
     provenance->transform = o.transform;

@@ -23,7 +23,9 @@ struct DataOptions {
   std::string transform = "log2p1";
   Index chunk_cells = 20000;
   std::string metadata;
+  std::string metadata_sep;  ///< --metadata-sep: ",", ";", "tab", "|"; empty: from the file name
   std::vector<std::string> categorical;
+  std::string subset;        ///< --subset: an R condition over metadata columns
   io::ReaderOptions reader;  ///< --layer, --use-raw, --gene-column, --genes, --cells
   RunOptions run;
 };
@@ -39,9 +41,12 @@ struct CellRange {
 /// Parses "START:END" (1-based, inclusive, as a user counts cells; either side may be empty).
 CellRange parse_cell_range(const std::string& text);
 
-/// Reads the input in chunks of cells and accumulates the summary statistics of the model.
-/// before_stream runs once the design is known and before the data are read, so that a caller
-/// can reject bad contrasts without a pass over the data. Progress and timings on stderr.
+/// Reads the input in chunks of cells and accumulates the summary statistics of the model, in
+/// one pass (libsize and nfeatures that the metadata lacks are computed chunk by chunk), or two
+/// where a formula or --subset needs a cell total of every cell first (scale(libsize)), with a
+/// note. before_stream runs once the design is known and before the data are read, so that a
+/// caller can reject bad contrasts without a pass over the data. Progress, timings, warnings
+/// and the cells --subset keeps on stderr.
 SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                                   const std::function<void(const DesignBuilder&)>& before_stream,
                                   io::StatsProvenance* provenance);

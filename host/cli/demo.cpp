@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/run_options.hpp"
 
 #include <algorithm>
@@ -111,8 +112,8 @@ void run_demo(const DemoOptions& o) {
 void add_demo(CLI::App& app) {
   auto opts = std::make_shared<DemoOptions>();
   CLI::App* sub = app.add_subcommand("demo", "Simulate a data set, run the DE analysis, and compare with the truth");
-  sub->add_option("--genes", opts->sim.genes, "Genes to simulate")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--cells", opts->sim.cells, "Cells to simulate")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--genes", opts->sim.genes, "Genes to simulate")->capture_default_str()->check(whole_number(1));
+  sub->add_option("--cells", opts->sim.cells, "Cells to simulate")->capture_default_str()->check(whole_number(1));
   sub->add_option("--nonzero-fraction", opts->sim.nonzero_fraction, "Expected fraction of nonzero counts")
       ->capture_default_str();
   sub->add_option("--seed", opts->sim.seed, "Random seed")->capture_default_str();

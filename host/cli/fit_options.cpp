@@ -7,25 +7,28 @@
 #include "cli/fit_results.hpp"
 #include "cli/fit_tables.hpp"
 #include "cli/messages.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace flashmm::cli {
 
 void add_fit_options(CLI::App* sub, FitOptions& o) {
-  sub->add_option("--contrast", o.contrasts, "[NAME=]EXPR over coefficient names, e.g. 'AvB=cls1:trtB - cls2:trtB'")
-      ->allow_extra_args(false)
+  sub->add_option("--contrast", o.contrasts,
+                  "[NAME=]EXPR over coefficient names, e.g. 'AvB=cls1:trtB - cls2:trtB'. One or more, or repeat the "
+                  "flag; a NAME must not be another coefficient's name, and all-zero weights are refused")
       ->take_all();
   sub->add_option("--method", o.method, "reml or ml")->capture_default_str()->check(CLI::IsMember({"reml", "ml"}));
   sub->add_option("--max-iter", o.max_iter, "Maximum Fisher-scoring iterations")->capture_default_str()->check(
-      CLI::PositiveNumber);
+      whole_number(1));
   sub->add_option("--epsilon", o.epsilon, "Convergence: max |dlogL| < epsilon")->capture_default_str()->check(
-      CLI::PositiveNumber);
-  sub->add_option("--theta0", o.theta0, "Starting variance components s_1..s_k,s0")
+      positive_number());
+  sub->add_option("--theta0", o.theta0,
+                  "Starting variance components s_1..s_k, s0: k + 1 numbers, comma- or space-separated")
       ->delimiter(',')
-      ->allow_extra_args(false)
       ->take_all();
   sub->add_option("--df", o.df,
                   "Degrees of freedom of the t tests: residual (n - p, FLASHMM) or satterthwaite (lmerTest)")
@@ -36,6 +39,7 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
                 "without an unconstrained maximum are fitted with variance components >= 0 (status "
                 "converged_nonnegative)");
   sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
+  add_gene_filter_options(sub, o.genes);
   sub->add_option("--out", o.out, "Output directory")->required();
   sub->add_flag("--force", o.force, "Overwrite results already in --out");
 }
@@ -55,12 +59,10 @@ const std::vector<std::string>& fit_output_names() {
 
 std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts) {
   std::vector<Contrast> tests = coefficient_contrasts(fixed_names);
-  auto extra = parse_contrasts(contrasts, fixed_names);
-  for (const auto& c : extra)
-    for (const auto& t : tests)
-      if (t.name == c.name)
-        throw InputError("--contrast name '" + c.name + "' is also a coefficient's name; name it NAME=EXPR");
-  tests.insert(tests.end(), extra.begin(), extra.end());
+  // parse_contrasts lets a contrast take a coefficient's name only when it is that coefficient,
+  // which is tested already.
+  for (auto& c : parse_contrasts(contrasts, fixed_names))
+    if (std::find(fixed_names.begin(), fixed_names.end(), c.name) == fixed_names.end()) tests.push_back(std::move(c));
   return tests;
 }
 
@@ -77,6 +79,9 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   const bool quiet = run.quiet;
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
   LmmOptions lo = lmm_options(o, run);
+  const GeneSelection genes = select_genes(stats.gene_names, nonzero_cells(stats), stats.n, o.genes);
+  show_notes(genes.notes, quiet);
+  lo.skip_genes = genes.skip;
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
   const LmmFit fit = fit_lmm(stats, lo);

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/gene_selection.hpp"
 #include "cli/run_options.hpp"
 
 #include <string>
@@ -26,6 +27,7 @@ struct FitOptions {
   bool nonnegative = false;
   std::string out;
   bool force = false;
+  GeneFilterOptions genes;  ///< --min-cells, --min-fraction, --gene-list
 };
 
 /// Registers the fit, test and output options on a subcommand.

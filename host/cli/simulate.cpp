@@ -6,6 +6,7 @@
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "io/gzip_lines.hpp"
 #include "io/path_util.hpp"
 
@@ -147,7 +148,7 @@ void add_simulate(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--threads", s.threads, "Threads (0: all cores); never changes the data")->capture_default_str();
   sub->add_option("--chunk-cells", o->chunk_cells, "Cells simulated per block")->capture_default_str()->check(
-      CLI::PositiveNumber);
+      whole_number(1));
   sub->add_flag("--quiet", o->quiet, "No message on stderr");
   sub->add_option("--out", o->out, "FILE.h5ad, or a directory for 10x output with metadata.csv")->required();
   set_action(sub, [o] { run_simulate(*o); });

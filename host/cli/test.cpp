@@ -35,9 +35,8 @@ void add_test(CLI::App& app) {
   auto o = std::make_shared<TestOptions>();
   CLI::App* sub = app.add_subcommand("test", "Test more contrasts on a saved fit (DIR/fit.h5)");
   sub->add_option("fit", o->fit, "fit.h5 written by flashmm de or flashmm fit")->required();
-  sub->add_option("--contrast", o->contrasts, "[NAME=]EXPR over coefficient names")
+  sub->add_option("--contrast", o->contrasts, "[NAME=]EXPR over coefficient names; one or more, or repeat the flag")
       ->required()
-      ->allow_extra_args(false)
       ->take_all();
   sub->add_option("--alternative", o->alternative, "two.sided, less or greater")
       ->capture_default_str()

@@ -18,6 +18,7 @@ namespace {
   const Eigen::MatrixXd kernel = lu.kernel();
   std::ostringstream msg;
   msg << "X is not of full column rank";
+  bool intercept_involved = false;
   if (kernel.cols() > 0 && kernel.norm() > 0) {
     msg << ": these columns are linearly dependent: ";
     const Eigen::VectorXd v = kernel.col(0);
@@ -26,13 +27,20 @@ namespace {
     for (Eigen::Index j = 0; j < v.size(); ++j) {
       if (std::abs(v(j)) > 1e-8 * vmax) {
         msg << (first ? "" : ", ") << "'" << s.fixed_names[static_cast<std::size_t>(j)] << "'";
+        intercept_involved = intercept_involved || s.fixed_names[static_cast<std::size_t>(j)] == "(Intercept)";
         first = false;
       }
     }
     if (kernel.cols() > 1) msg << " (and " << kernel.cols() - 1 << " more dependencies)";
   }
-  msg << "; remove a redundant term from the fixed-effects formula (for example the intercept, "
-         "with '0 +', when all levels of a factor are present)";
+  // Suggest '0 +' only where the intercept is one of the dependent columns; otherwise the usual
+  // cause is a numeric column of labels (cluster ids) entering as a slope beside a factor.
+  if (intercept_involved)
+    msg << "; remove a redundant term from the fixed-effects formula (for example the intercept, "
+           "with '0 +', when all levels of a factor are present)";
+  else
+    msg << "; remove a redundant term from the fixed-effects formula; if a numeric column among them holds labels "
+           "(cluster ids), make it categorical";
   throw InputError(msg.str());
 }
 

@@ -28,7 +28,8 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-std::vector<Token> tokenize(const std::string& s) {
+std::vector<Token> tokenize(const std::string& s, const std::string& what) {
+  const std::string err = "syntax error in " + what + ": ";
   std::vector<Token> out;
   std::size_t i = 0;
   const std::size_t n = s.size();
@@ -60,7 +61,7 @@ std::vector<Token> tokenize(const std::string& s) {
       std::from_chars(s.data() + i, s.data() + j, t.value);
       if (j < n && s[j] == 'L') ++j;  // R's integer suffix: the same number here
       if (j < n && name_char(s[j]))
-        throw ParseError(with_caret("syntax error in formula: a number runs into a name", s, j));
+        throw ParseError(with_caret(err + "a number runs into a name", s, j));
       i = j;
     } else if (name_start(c)) {
       std::size_t j = i;
@@ -71,15 +72,31 @@ std::vector<Token> tokenize(const std::string& s) {
     } else if (c == '`') {
       const auto close = s.find('`', i + 1);
       if (close == std::string::npos)
-        throw ParseError(with_caret("syntax error in formula: a back-quoted name is not closed", s, i));
+        throw ParseError(with_caret(err + "a back-quoted name is not closed", s, i));
       t.kind = TokenKind::name;
       t.text = s.substr(i + 1, close - i - 1);
-      if (t.text.empty()) throw ParseError(with_caret("syntax error in formula: empty back-quoted name", s, i));
+      if (t.text.empty()) throw ParseError(with_caret(err + "empty back-quoted name", s, i));
       i = close + 1;
+    } else if (c == '"' || c == '\'') {
+      // R's string literal, with the usual backslash escapes.
+      std::size_t j = i + 1;
+      for (;;) {
+        if (j >= n) throw ParseError(with_caret(err + "a string is not closed", s, i));
+        if (s[j] == c) break;
+        if (s[j] == '\\' && j + 1 < n) {
+          const char e = s[j + 1];
+          t.text += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+          j += 2;
+          continue;
+        }
+        t.text += s[j++];
+      }
+      t.kind = TokenKind::string;
+      i = j + 1;
     } else if (c == '%') {
       const auto close = s.find('%', i + 1);
       if (close == std::string::npos)
-        throw ParseError(with_caret("syntax error in formula: an operator %...% is not closed", s, i));
+        throw ParseError(with_caret(err + "an operator %...% is not closed", s, i));
       t.kind = TokenKind::op;
       t.text = s.substr(i, close - i + 1);
       i = close + 1;
@@ -87,7 +104,19 @@ std::vector<Token> tokenize(const std::string& s) {
       t.kind = TokenKind::op;
       t.text = "^";
       i += 2;
-    } else if (c == '~' || c == '+' || c == '-' || c == '*' || c == '/' || c == '^' || c == ':' || c == '|') {
+    } else if (c == '<' && i + 1 < n && s[i + 1] == '-') {
+      throw ParseError(with_caret(err + "`<-` is R's assignment; for a comparison with a negative "
+                                  "number put a space after `<` (x < -1)", s, i));
+    } else if ((c == '=' || c == '!' || c == '<' || c == '>') && i + 1 < n && s[i + 1] == '=') {
+      t.kind = TokenKind::op;
+      t.text = s.substr(i, 2);
+      i += 2;
+    } else if ((c == '&' || c == '|') && i + 1 < n && s[i + 1] == c) {
+      t.kind = TokenKind::op;
+      t.text = s.substr(i, 2);
+      i += 2;
+    } else if (c == '~' || c == '+' || c == '-' || c == '*' || c == '/' || c == '^' || c == ':' || c == '|' ||
+               c == '&' || c == '!' || c == '<' || c == '>' || c == '=') {
       t.kind = TokenKind::op;
       t.text = std::string(1, c);
       ++i;
@@ -104,9 +133,7 @@ std::vector<Token> tokenize(const std::string& s) {
       t.text = ",";
       ++i;
     } else {
-      std::string what = "syntax error in formula: unexpected character '" + std::string(1, c) + "'";
-      if (c == '"' || c == '\'') what += " (write names with spaces or symbols in back quotes: `my column`)";
-      throw ParseError(with_caret(what, s, i));
+      throw ParseError(with_caret(err + "unexpected character '" + std::string(1, c) + "'", s, i));
     }
     out.push_back(std::move(t));
   }

@@ -61,6 +61,7 @@ DesignSpec make_design_spec(const ParsedFormula& f, const std::vector<const Eval
       const EvaluatedVariable* v = vars[static_cast<std::size_t>(f.terms[t][k])];
       tc.vars.push_back(v);
       tc.strides.push_back(stride);
+      tc.offsets.push_back(0);
       std::vector<std::string> parts;
       if (!v->categorical) {
         parts.push_back(v->label);

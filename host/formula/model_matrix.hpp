@@ -18,6 +18,9 @@ struct TermColumns {
   std::vector<const EvaluatedVariable*> vars;  ///< in variable order
   std::vector<bool> contrasts;                  ///< per variable (factors only): first level dropped
   std::vector<Index> strides;                   ///< per variable: column stride of its choices
+  /// per variable: subtracted from the cell index to find its value (0, or the first cell of a
+  /// chunk for a variable evaluated chunk by chunk)
+  std::vector<Index> offsets;
   Index first_col = 0;
   Index n_cols = 0;
 };
@@ -40,7 +43,6 @@ DesignSpec make_design_spec(const ParsedFormula& f, const std::vector<const Eval
 /// may be nonzero, in ascending column order; each term gives at most one.
 template <class Emit>
 void for_each_entry(const DesignSpec& spec, Index cell, Emit&& emit) {
-  const auto i = static_cast<std::size_t>(cell);
   if (spec.intercept) emit(Index{0}, 1.0);
   for (const TermColumns& t : spec.terms) {
     Index col = t.first_col;
@@ -48,6 +50,7 @@ void for_each_entry(const DesignSpec& spec, Index cell, Emit&& emit) {
     bool zero = false;
     for (std::size_t k = 0; k < t.vars.size(); ++k) {
       const EvaluatedVariable& v = *t.vars[k];
+      const auto i = static_cast<std::size_t>(cell - t.offsets[k]);
       if (!v.categorical) {
         value *= v.values[i];
         continue;

@@ -221,7 +221,22 @@ class Parser {
     return left;
   }
 
+  // Parentheses and signs recurse: bound their nesting so that a pathological input ends with an
+  // error, not a stack overflow.
+  static constexpr int max_nesting = 100;
+  struct Nest {
+    explicit Nest(Parser& p) : p_(p) {
+      if (++p_.nesting_ > max_nesting)
+        fail(p_.spec_, p_.peek().pos,
+             "the expression is nested too deeply (more than " + std::to_string(max_nesting) +
+                 " parentheses or signs inside each other)");
+    }
+    ~Nest() { --p_.nesting_; }
+    Parser& p_;
+  };
+
   Value unary() {
+    Nest guard(*this);
     if (at_op('-') || at_op('+')) {
       const char op = tokens_[next_++].op;
       Value v = unary();
@@ -276,6 +291,7 @@ class Parser {
   std::vector<Token> tokens_;
   const std::vector<std::string>& names_;
   std::size_t next_ = 0;
+  int nesting_ = 0;
 };
 
 void check_coef_names(const std::vector<std::string>& coef_names) {
@@ -324,7 +340,16 @@ Contrast parse_contrast(std::string_view spec, const std::vector<std::string>& c
   if (out.name.empty()) out.name = out.expression;
   Parser parser(spec, tokenize(spec, expr_begin, spec.size(), coef_names), coef_names);
   Value v = parser.parse();
-  if (!v.linear) fail(spec, static_cast<std::size_t>(expr.data() - spec.data()), "the expression names no coefficient");
+  const auto expr_pos = static_cast<std::size_t>(expr.data() - spec.data());
+  if (!v.linear) fail(spec, expr_pos, "the expression names no coefficient");
+  if ((v.weights.array() == 0).all())
+    fail(spec, expr_pos, "every weight is zero, so the contrast tests nothing (its estimate is 0 for every gene)");
+  // One rule wherever contrasts are tested: a contrast named like a coefficient is that
+  // coefficient, or the tables would hold two different rows under one name.
+  for (std::size_t k = 0; k < coef_names.size(); ++k)
+    if (out.name == coef_names[k] && v.weights != Eigen::VectorXd::Unit(v.weights.size(), static_cast<Eigen::Index>(k)))
+      throw ParseError("invalid contrast: its name '" + out.name + "' is also a coefficient's name, but it is not that "
+                       "coefficient; give it another name (NAME=EXPR)\n  " + std::string(spec));
   out.weights = std::move(v.weights);
   return out;
 }

@@ -3,6 +3,8 @@
 #include <flashmm/error.hpp>
 #include <flashmm/io/h5ad.hpp>
 
+#include "util/r_format.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -20,14 +22,15 @@ std::string format_number(double x) {
   return std::string(buf, r.ptr);
 }
 
-// Levels of a categorical: strings, or numbers formatted as text (pandas allows both).
+// Levels of a categorical: strings, or numbers labelled as R prints them (pandas allows both),
+// as factor() and --categorical label numbers, so that `cls10` is the same name from every reader.
 std::vector<std::string> read_levels(hid_t dataset) {
   if (h::type_class(dataset) == H5T_STRING) return h::read_strings(dataset);
   const H5T_class_t c = h::type_class(dataset);
   if (c != H5T_INTEGER && c != H5T_FLOAT)
     throw IoError(h::where(dataset) + ": categories of an unsupported type");
   std::vector<std::string> out;
-  for (double x : h::read_all<double>(dataset)) out.push_back(format_number(x));
+  for (double x : h::read_all<double>(dataset)) out.push_back(r_format_number(x));
   return out;
 }
 

@@ -19,12 +19,24 @@ namespace {
 struct Field {
   std::string text;
   bool quoted = false;
+  Index line = 0;        // 1-based line where the field starts
+  Index line_breaks = 0; // line breaks inside the field (quoted fields only)
 };
 
 struct Record {
   std::vector<Field> fields;
   Index line = 0;  // 1-based line where the record starts
 };
+
+const char* delimiter_name(char d) {
+  switch (d) {
+    case ',': return "','";
+    case ';': return "';'";
+    case '\t': return "a tab";
+    case '|': return "'|'";
+    default: return "the delimiter";
+  }
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -60,6 +72,7 @@ std::vector<Record> split_records(const std::string& text, char delim, const std
     rec.line = line;
     for (;;) {
       Field f;
+      f.line = line;
       if (i < n && text[i] == '"') {
         f.quoted = true;
         const Index open_line = line;
@@ -75,7 +88,10 @@ std::vector<Record> split_records(const std::string& text, char delim, const std
             ++i;
             break;
           }
-          if (text[i] == '\n') ++line;
+          if (text[i] == '\n') {
+            ++line;
+            ++f.line_breaks;
+          }
           f.text += text[i++];
         }
         // Text after the closing quote (`"a"b`) is kept, as R's reader does.
@@ -141,11 +157,51 @@ Metadata read_metadata_csv(const std::string& path, const MetadataCsvOptions& op
   if (options.has_id_column && options.id_column.empty() && n_rows > 0 &&
       records[1].fields.size() == header.size() + 1)
     header.insert(header.begin(), "");
-  for (std::size_t r = 1; r < records.size(); ++r)
-    if (records[r].fields.size() != header.size())
-      throw IoError(path + " line " + std::to_string(records[r].line) + ": " +
-                    std::to_string(records[r].fields.size()) + " fields where the header has " +
-                    std::to_string(header.size()));
+  // A header of one column that holds another delimiter: the file is separated by that one
+  // (a European-style ';' CSV, or a tab-separated file named .csv).
+  if (header.size() == 1)
+    for (const char other : {';', '\t', ',', '|'})
+      if (other != delim && header[0].find(other) != std::string::npos)
+        throw IoError(path + " line " + std::to_string(records[0].line) + ": the header is one column, `" + header[0] +
+                      "`, which holds " + delimiter_name(other) + ": the file seems to be separated by " +
+                      delimiter_name(other) + ", not " + delimiter_name(delim) +
+                      "; read it with that delimiter, or rewrite it separated by " + delimiter_name(delim));
+  // An unterminated quote swallows the following lines into one field (and they are lost
+  // without a word, if the quotes happen to pair up later): a line inside a quoted field that
+  // holds the delimiter looks like a record of its own.
+  for (const Record& rec : records)
+    for (const Field& f : rec.fields) {
+      if (f.line_breaks == 0) continue;
+      for (std::size_t b = f.text.find('\n'); b != std::string::npos; b = f.text.find('\n', b + 1)) {
+        const std::string next = f.text.substr(b + 1, f.text.find('\n', b + 1) - b - 1);
+        if (next.find(delim) == std::string::npos) continue;
+        throw IoError(path + " line " + std::to_string(f.line) + ": the quoted field that opens on line " +
+                      std::to_string(f.line) + " runs over " + std::to_string(f.line_breaks) + " line break" +
+                      (f.line_breaks > 1 ? "s" : "") + " and holds `" + next +
+                      "`, which looks like a line of its own, so a quote (\") is probably not closed there");
+      }
+    }
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const Record& rec = records[r];
+    if (rec.fields.size() == header.size()) continue;
+    std::string msg = path + " line " + std::to_string(rec.line) + ": " + std::to_string(rec.fields.size()) +
+                      " fields where the header has " + std::to_string(header.size());
+    // The likely causes, most specific first.
+    const auto spanning = std::find_if(rec.fields.begin(), rec.fields.end(), [](const Field& f) { return f.line_breaks > 0; });
+    if (spanning != rec.fields.end()) {
+      msg += "; the quoted field that opens on line " + std::to_string(spanning->line) + " runs over " +
+             std::to_string(spanning->line_breaks) + " line break" + (spanning->line_breaks > 1 ? "s" : "") +
+             ", so a quote (\") is probably not closed there";
+    } else if (rec.fields.size() > header.size()) {
+      msg += "; a value that holds " + std::string(delimiter_name(delim)) + " must be quoted (\"a" + std::string(1, delim) +
+             "b\")";
+    } else if (rec.fields.size() == 1 && rec.fields[0].text.find(';') != std::string::npos) {
+      msg += "; the line holds ';': is the file separated by ';'?";
+    } else {
+      msg += "; every line needs one value per column (empty or NA for a missing value)";
+    }
+    throw IoError(msg);
+  }
 
   std::size_t id_col = header.size();  // none
   if (options.has_id_column) {
@@ -199,27 +255,26 @@ Metadata read_metadata_csv(const std::string& path, const MetadataCsvOptions& op
     for (std::size_t r = 1; r <= n_rows; ++r) md.cell_ids.push_back(std::to_string(r));
   }
 
-  // Quoting is a type signal only when the file quotes some data fields and not others.
-  bool any_quoted = false, any_unquoted = false;
-  for (std::size_t r = 1; r < records.size(); ++r)
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      if (c == id_col || is_missing(records[r].fields[c])) continue;
-      (records[r].fields[c].quoted ? any_quoted : any_unquoted) = true;
-    }
-  const bool quotes_mark_text = options.quoted_numbers_are_text && any_quoted && any_unquoted;
-
   using Kind = MetadataColumn::Kind;
+  for (const auto& want : options.text)
+    if (std::find(header.begin(), header.end(), want) == header.end())
+      throw InputError(path + ": no column `" + want + "` to read as text" + detail::describe_close_names(want, header));
   for (std::size_t c = 0; c < header.size(); ++c) {
     if (c == id_col) continue;
     MetadataColumn col;
     col.name = header[c];
-    bool numeric = true, boolean = true;
+    // R's read.csv: a column's type comes from its own values, quoted or not.
+    const bool as_text = std::find(options.text.begin(), options.text.end(), col.name) != options.text.end();
+    bool numeric = !as_text, boolean = !as_text;
     for (std::size_t r = 1; r < records.size() && (numeric || boolean); ++r) {
       const Field& f = records[r].fields[c];
       if (is_missing(f)) continue;
       double v;
-      if (numeric && ((quotes_mark_text && f.quoted) || !parse_number(f.text, v))) numeric = false;
-      if (boolean && ((quotes_mark_text && f.quoted) || parse_bool(f.text) < 0)) boolean = false;
+      if (numeric && !parse_number(f.text, v)) {
+        numeric = false;
+        col.type_note = path + " line " + std::to_string(f.line) + " holds `" + f.text + "`, which is not a number";
+      }
+      if (boolean && parse_bool(f.text) < 0) boolean = false;
     }
     // A column with no value at all is numeric (all NaN), as R reads an all-NA column as logical NA.
     if (numeric) {
@@ -228,6 +283,7 @@ Metadata read_metadata_csv(const std::string& path, const MetadataCsvOptions& op
       for (std::size_t r = 1; r < records.size(); ++r)
         if (!is_missing(records[r].fields[c])) parse_number(records[r].fields[c].text, col.numbers[r - 1]);
     } else if (boolean) {
+      col.type_note.clear();
       col.kind = Kind::boolean;
       col.booleans.resize(n_rows, 0);
       col.missing.resize(n_rows, 0);

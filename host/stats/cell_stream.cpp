@@ -44,7 +44,25 @@ void CellStreamAccumulator::add(Index first_cell, const CsrView<T>& y) {
   while (u1 < static_cast<Index>(used.size()) && used[static_cast<std::size_t>(u1)] < end_cell) ++u1;
   RowMatrixXd X;
   SparseRowMatrix Z;
-  design_.build(u0, u1, X, Z);
+  if (design_.needs_cell_totals()) {
+    // libsize and nfeatures of this chunk's used cells, from the values before any transform
+    // (explicit zeros stored by some files are not features).
+    std::vector<double> libsize(static_cast<std::size_t>(u1 - u0)), nfeatures(libsize.size());
+    for (Index u = u0; u < u1; ++u) {
+      const auto row = static_cast<std::size_t>(used[static_cast<std::size_t>(u)] - first_cell);
+      double s = 0, nz = 0;
+      for (auto e = y.indptr[row]; e < y.indptr[row + 1]; ++e) {
+        const auto v = static_cast<double>(y.values[static_cast<std::size_t>(e)]);
+        s += v;
+        nz += v != 0;
+      }
+      libsize[static_cast<std::size_t>(u - u0)] = s;
+      nfeatures[static_cast<std::size_t>(u - u0)] = nz;
+    }
+    design_.build(u0, u1, CellTotals{libsize, nfeatures}, X, Z);
+  } else {
+    design_.build(u0, u1, X, Z);
+  }
   auto add = [&](const CsrView<T>& rows) {
     if (gpu_) {
       gpu_->set_first_cell(first_cell);
@@ -96,6 +114,60 @@ SummaryStats CellStreamAccumulator::finish() {
     throw InputError("the expression data ended after " + std::to_string(next_cell_) + " cells but the metadata has " +
                      std::to_string(n_rows_) + " rows");
   return gpu_ ? gpu_->release() : acc_.release();
+}
+
+SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& acc, Index chunk_cells, Index begin,
+                              Index end, const std::function<void(Index)>& progress) {
+  const Index n_cells = reader.n_cells(), n_genes = reader.n_genes();
+  if (end < 0) end = n_cells;
+  if (begin < 0 || end > n_cells || begin > end)
+    throw InputError("cells " + std::to_string(begin + 1) + " to " + std::to_string(end) + " are not within the " +
+                     std::to_string(n_cells) + " cells of " + reader.path());
+  io::CellChunk chunk;
+  Index position = 0;  // cells of the input passed so far
+  while (position < end && reader.next_chunk(chunk, chunk_cells)) {
+    const Index c0 = chunk.first_cell, c1 = c0 + chunk.n_cells;
+    position = c1;
+    if (c1 <= begin) {
+      acc.skip(chunk.n_cells);
+    } else if (c0 < begin || c1 > end) {
+      // The range starts or ends inside this chunk: keep its rows [lo, hi).
+      const Index lo = std::max(c0, begin) - c0, hi = std::min(c1, end) - c0;
+      acc.skip(lo);
+      std::vector<std::int64_t> indptr;
+      const CsrView<double> part = csr_rows<double>(chunk.indptr, chunk.indices, chunk.values, n_genes, lo, hi, indptr);
+      acc.add(c0 + lo, part);
+      acc.skip(chunk.n_cells - hi);
+    } else {
+      acc.add(c0, chunk.view(n_genes));
+    }
+    if (progress) progress(std::min(c1, end) - begin);
+  }
+  acc.skip(n_cells - acc.cells_seen());
+  return acc.finish();
+}
+
+CellTotalColumns compute_cell_totals(io::MatrixReader& reader, Index chunk_cells,
+                                     const std::function<void(Index)>& progress) {
+  const auto n = static_cast<std::size_t>(reader.n_cells());
+  CellTotalColumns out{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
+  io::CellChunk chunk;
+  while (reader.next_chunk(chunk, chunk_cells)) {
+    for (Index c = 0; c < chunk.n_cells; ++c) {
+      const auto cell = static_cast<std::size_t>(chunk.first_cell + c);
+      double s = 0, nz = 0;  // the order and arithmetic of CellStreamAccumulator::add
+      for (auto k = chunk.indptr[static_cast<std::size_t>(c)]; k < chunk.indptr[static_cast<std::size_t>(c) + 1]; ++k) {
+        const double v = chunk.values[static_cast<std::size_t>(k)];
+        s += v;
+        nz += v != 0;  // files may store explicit zeros; they are not features
+      }
+      out.libsize[cell] = s;
+      out.nfeatures[cell] = nz;
+    }
+    if (progress) progress(chunk.first_cell + chunk.n_cells);
+  }
+  reader.rewind();
+  return out;
 }
 
 template void CellStreamAccumulator::add<float>(Index, const CsrView<float>&);

@@ -1,11 +1,13 @@
 #pragma once
 // The seam between cell-level data and the fit: streams chunks of cells through a design
-// (formula + metadata) into summary statistics. Cells with missing metadata, which the design
-// drops, are dropped from the expression data too.
+// (formula + metadata) into summary statistics. Cells with missing metadata or outside the
+// design's subset, which the design drops, are dropped from the expression data too.
 #include <flashmm/device.hpp>
 #include <flashmm/formula.hpp>
+#include <flashmm/io/matrix_reader.hpp>
 #include <flashmm/summary_stats.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +27,9 @@ class CellStreamAccumulator {
   ~CellStreamAccumulator();
 
   /// Cells [first_cell, first_cell + y.rows) as a cells x genes CSR block. Chunks must come in
-  /// order and without gaps (first_cell = the number of cells added so far).
+  /// order and without gaps (first_cell = the number of cells added so far). When the design
+  /// reads cell totals from the data (DesignOptions::cell_totals_from_data), they are computed
+  /// here from y's values before the transform: libsize the sum of a row, nfeatures its nonzeros.
   template <class T>
   void add(Index first_cell, const CsrView<T>& y);
 
@@ -48,5 +52,22 @@ class CellStreamAccumulator {
   Index n_rows_ = 0;      // metadata rows the design was built from
   std::vector<std::string> notes_;
 };
+
+/// Streams the cells of `reader` from its first cell, in chunks of at most chunk_cells, into
+/// `acc`, in one pass over the data; only cells [begin, end) are added (end < 0: to the last),
+/// the others skipped as shards skip them. progress(cells passed) is called after each chunk.
+/// Returns acc.finish(). Throws what the reader and the accumulator throw.
+SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& acc, Index chunk_cells, Index begin = 0,
+                              Index end = -1, const std::function<void(Index)>& progress = {});
+
+/// The cell totals of every cell of `reader`, n_cells() values each: libsize (the sum of a
+/// cell's values) and nfeatures (its nonzero entries), as CellStreamAccumulator computes them.
+/// One pass over the data, from the first cell; the reader is rewound after it. For designs
+/// that need a total of every cell first (cell_totals_use(): scale(libsize), a subset).
+struct CellTotalColumns {
+  std::vector<double> libsize, nfeatures;
+};
+CellTotalColumns compute_cell_totals(io::MatrixReader& reader, Index chunk_cells,
+                                     const std::function<void(Index)>& progress = {});
 
 }  // namespace flashmm

@@ -27,8 +27,11 @@ struct Contrast {
 /// Names are matched as written, longest first, so they may hold spaces and operator
 /// characters; a name may also be quoted in backticks. The result must be a linear combination
 /// of the coefficients: a product of two names, a division by a name, a constant term
-/// (`a + 1`), an expression naming no coefficient, an unknown name or a malformed expression
-/// throws ParseError, whose message shows the expression with a caret under the place.
+/// (`a + 1`), an expression naming no coefficient, weights that are all zero (`a - a`, `0*a`), an
+/// unknown name, a malformed or too deeply nested expression (more than 100 parentheses or signs
+/// inside each other) throws ParseError, whose message shows the expression with a caret under
+/// the place. A contrast may be named like a coefficient only if it is that coefficient (`cls1`,
+/// `cls1=cls1`), so that no table holds two rows of one name.
 /// Throws InputError when coef_names is empty or holds a name twice.
 Contrast parse_contrast(std::string_view spec, const std::vector<std::string>& coef_names);
 

@@ -20,6 +20,9 @@ struct MetadataColumn {
   std::vector<std::string> strings;      ///< string values
   std::vector<std::uint8_t> booleans;    ///< boolean values (0/1)
   std::vector<std::uint8_t> missing;     ///< string/boolean: 1 marks missing; empty = none missing
+  /// Why a column read from text is a string column and not numeric, for messages: the first
+  /// value that is not a number and where it is ("line 17 holds `5O`"); empty when not known.
+  std::string type_note;
 
   Index size() const;
   bool is_missing(Index cell) const;

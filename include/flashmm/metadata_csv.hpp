@@ -20,19 +20,21 @@ struct MetadataCsvOptions {
   /// Columns to read as categorical whatever their values (--categorical COL,...). Levels are
   /// sorted: strings in byte order, numbers by value (labelled as R prints them), FALSE < TRUE.
   std::vector<std::string> categorical;
-  /// When a file quotes some data fields and not others (R's write.csv quotes character columns
-  /// only, pandas' QUOTE_NONNUMERIC likewise), a column with a quoted value is text even if it
-  /// holds digits (cluster "1", "10", "2"). Ignored for files that quote every field or none.
-  bool quoted_numbers_are_text = true;
+  /// Columns to read as text whatever their values (R's colClasses = "character"): a column of
+  /// digits "1", "10", "2" is then a factor with levels in byte order, "1" < "10" < "2".
+  std::vector<std::string> text;
 };
 
-/// Reads a metadata table. Column types: numeric when every non-missing value parses as a number;
-/// boolean when every non-missing value is TRUE/FALSE/true/false/True/False; otherwise string
-/// (Kind::string, one std::string per cell); declared categorical columns are Kind::categorical.
+/// Reads a metadata table. Each column's type follows from its own values only, as R's
+/// read.csv decides it (quoted or not): numeric when every non-missing value is a number; boolean
+/// when every one is TRUE/FALSE/true/false/True/False; otherwise string (Kind::string, one
+/// std::string per cell; its type_note names the first value that is not a number). Declared
+/// categorical columns are Kind::categorical; declared text columns Kind::string.
 /// Missing values: empty fields, NA, nan, NaN. Quoted fields may hold delimiters, doubled quotes
 /// and newlines; CRLF line ends are accepted.
-/// Throws IoError (cannot open, unterminated quote, wrong field count: names the file and line)
-/// and InputError (duplicated cell ids, unknown id or categorical column: names them).
+/// Throws IoError (cannot open, unterminated quote, wrong field count, a header of one column that
+/// holds another delimiter: names the file, the line and the likely cause) and InputError
+/// (duplicated cell ids, unknown id, categorical or text column: names them).
 Metadata read_metadata_csv(const std::string& path, const MetadataCsvOptions& options = {});
 
 }  // namespace flashmm

@@ -5,7 +5,6 @@
 #include <flashmm/error.hpp>
 #include <flashmm/formula.hpp>
 
-#include "cli/cell_metadata.hpp"
 #include "cli/data_options.hpp"
 #include "cli/fit_options.hpp"
 
@@ -19,27 +18,26 @@ namespace flashmm::python {
 
 namespace {
 
-// libsize and nfeatures for in-memory data, where the program's add_cell_totals (which reads a
-// file's reader) does not apply: the same rule (a formula names them, the metadata lacks them).
-void add_memory_totals(Metadata& meta, CellSource& source, const std::vector<std::string>& formulas,
-                       Index chunk_cells) {
-  auto needed = [&](const std::string& name) {
-    return !meta.find(name) && std::any_of(formulas.begin(), formulas.end(),
-                                           [&](const auto& f) { return cli::formula_mentions(f, name); });
-  };
-  const bool lib = needed("libsize"), nf = needed("nfeatures");
-  if (!lib && !nf) return;
+// The cell totals `names` as metadata columns, for the uses that need every cell's total before
+// the design is built (cell_totals_use(): scale(libsize), a factor of it): a pass of their own
+// over a file's reader or the in-memory cells. Per-cell uses get them in the main pass.
+void add_totals(Metadata& meta, CellSource& source, const std::vector<std::string>& names, Index chunk_cells) {
+  if (names.empty()) return;
   std::vector<double> libsize, nfeatures;
-  cell_totals(source, chunk_cells, libsize, nfeatures);
-  auto add = [&](const char* name, std::vector<double> v) {
+  if (auto* file = dynamic_cast<FileSource*>(&source)) {
+    CellTotalColumns t = compute_cell_totals(file->reader(), chunk_cells);
+    libsize = std::move(t.libsize);
+    nfeatures = std::move(t.nfeatures);
+  } else {
+    cell_totals(source, chunk_cells, libsize, nfeatures);
+  }
+  for (const auto& name : names) {
     MetadataColumn c;
     c.name = name;
     c.kind = MetadataColumn::Kind::numeric;
-    c.numbers = std::move(v);
+    c.numbers = name == "libsize" ? std::move(libsize) : std::move(nfeatures);
     meta.columns.push_back(std::move(c));
-  };
-  if (lib) add("libsize", std::move(libsize));
-  if (nf) add("nfeatures", std::move(nfeatures));
+  }
 }
 
 }  // namespace
@@ -65,14 +63,19 @@ SummaryStats stream_stats(CellSource& source, std::vector<std::string> gene_name
     make_categorical(*it);
   }
 
-  std::vector<std::string> formulas = r.random;
-  formulas.push_back(r.fixed);
-  if (auto* file = dynamic_cast<FileSource*>(&source))
-    cli::add_cell_totals(meta, file->reader(), formulas, r.chunk_cells);
-  else
-    add_memory_totals(meta, source, formulas, r.chunk_cells);
-
-  const DesignBuilder design(meta, r.fixed, r.random);
+  // libsize and nfeatures that the metadata lacks come with each block (one pass over the cells),
+  // except where a formula needs every cell's value first.
+  const CellTotalsUse totals = cell_totals_use(meta, r.fixed, r.random);
+  if (!totals.all_cells.empty()) {
+    std::string why;
+    for (const auto& reason : totals.reasons) why += (why.empty() ? "" : ", ") + reason;
+    session.note("reading the data twice: the cell totals of every cell are needed before the model is built, by " +
+                 why + " (add them to the metadata to read the data once)");
+    add_totals(meta, source, totals.all_cells, r.chunk_cells);
+  }
+  DesignOptions design_options;
+  design_options.cell_totals_from_data = !totals.per_cell.empty();
+  const DesignBuilder design(meta, r.fixed, r.random, design_options);
   session.warn(design.warnings());
   cli::tests_for(design.fixed_names(), r.contrasts);  // a typo in a contrast costs no pass over the data
   meta = Metadata{};  // the design keeps what it needs

@@ -1,5 +1,6 @@
 // --categorical on a numeric column labels its levels as R prints the numbers, whether the column
-// comes from an .h5ad's obs or from a --metadata CSV.
+// comes from an .h5ad's obs or from a --metadata CSV (where quoted digits are numbers too, as
+// R's read.csv reads them).
 #ifdef FLASHMM_CLI_PATH
 #include <gtest/gtest.h>
 
@@ -55,7 +56,8 @@ TEST(CliCategorical, NumericLevelsLabelledAsRPrintsThemFromH5adAndCsv) {
           << cls.levels[static_cast<std::size_t>(cls.codes[i])] << "\"," << (dose.numbers[i] == 100000.0 ? "1e5" : "2e5")
           << "\n";
   }
-  const std::string model = "--fixed '~ 0 + log(libsize) + cls + dose' --random '~ 0 + sam' --quiet --categorical dose";
+  const std::string model =
+      "--fixed '~ 0 + log(libsize) + cls + dose' --random '~ 0 + sam' --quiet --categorical dose,cls";
   const CliRun from_obs =
       run_cli("de '" + h5ad.string() + "' " + model + " --out '" + (dir / "obs").string() + "'", dir);
   ASSERT_EQ(from_obs.status, 0) << from_obs.err;

@@ -94,7 +94,8 @@ TEST(CliDe, UpperCaseH5adSuffix) {
 
 TEST(CliDe, SameResultsFrom10xAndMtx) {
   const fs::path dir = work_dir("de_formats");
-  const std::string meta = " --metadata " + q(data_path("s1_metadata.csv")) + " ";
+  // s1_metadata.csv holds cls as quoted digits: numbers, as R's read.csv reads them.
+  const std::string meta = " --metadata " + q(data_path("s1_metadata.csv")) + " --categorical cls ";
   const CliRun a = run_cli("de " + q(data_path("s1.h5ad")) + " " + kModel + " --out " + q(dir / "h5ad"), dir);
   ASSERT_EQ(a.status, 0) << a.err;
   const CliRun b = run_cli("de " + q(data_path("s1_10x")) + " " + kModel + meta + " --out " + q(dir / "tenx"),
@@ -187,7 +188,7 @@ TEST(CliDe, ErrorsNameTheProblem) {
 TEST(CliSimulate, H5adThenDe) {
   const fs::path dir = work_dir("simulate");
   const fs::path h5ad = dir / "sim.h5ad";
-  const CliRun s = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
+  const CliRun s = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 11 --de-genes 4 --seed 7 "
                         "--nonzero-fraction 0.5 --quiet --out " + q(h5ad),
                         dir);
   ASSERT_EQ(s.status, 0) << s.err;
@@ -201,13 +202,15 @@ TEST(CliSimulate, H5adThenDe) {
   ASSERT_EQ(d.status, 0) << d.err;
   EXPECT_EQ(read_tsv(dir / "de" / "genes.tsv").rows.size(), 20u);
 
-  // A 10x directory with metadata.csv gives the same data.
-  const CliRun t = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 3 --de-genes 4 --seed 7 "
+  // A 10x directory with metadata.csv gives the same data, and with --categorical cls the same
+  // level order as the .h5ad's categorical (cls1, cls2, ..., cls11: numbers by value, as R's
+  // factor() of read.csv's integers), so the same tables.
+  const CliRun t = run_cli("simulate --genes 20 --cells 2000 --samples 6 --clusters 11 --de-genes 4 --seed 7 "
                         "--nonzero-fraction 0.5 --quiet --out " + q(dir / "tenx"),
                         dir);
   ASSERT_EQ(t.status, 0) << t.err;
   const CliRun d2 = run_cli("de " + q(dir / "tenx") + " --metadata " + q(dir / "tenx" / "metadata.csv") +
-                         " --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet --out " +
+                         " --categorical cls --fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet --out " +
                          q(dir / "de2"),
                          dir);
   ASSERT_EQ(d2.status, 0) << d2.err;

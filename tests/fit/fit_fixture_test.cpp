@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fixture.hpp"
+#include "support/fixture_metadata.hpp"
 #include "support/s1.hpp"
 
 #include <algorithm>
@@ -46,12 +47,19 @@ std::vector<ModelCase> model_cases() {
 
 // The same design from the formulas of the fixture table (ALGORITHM.md section 5), read from
 // s1_metadata.csv by the CSV reader, instead of hand-built matrices.
-testing::S1Design design_from_formulas(const ModelCase& c) {
-  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
-  const std::string fixed = c.fixed == "intercept" ? "~ log(libsize) + age + cls + cls:trt"
-                                                   : "~ 0 + log(libsize) + cls + cls:trt";
+// bars: the random effects as lme4 writes them, (1 | sam) in the fixed formula and, for two
+// components, (1 | sam) + (1 | batch) as one random formula.
+testing::S1Design design_from_formulas(const ModelCase& c, bool bars = false) {
+  const Metadata& meta = testing::s1_metadata();
+  std::string fixed = c.fixed == "intercept" ? "~ log(libsize) + age + cls + cls:trt"
+                                             : "~ 0 + log(libsize) + cls + cls:trt";
   std::vector<std::string> random = {"~ 0 + sam"};
   if (c.random == "sam+batch") random.push_back("~ 0 + batch");
+  if (bars && c.random == "sam+batch") random = {"(1 | sam) + (1 | batch)"};
+  if (bars && c.random == "sam") {
+    fixed += " + (1 | sam)";
+    random.clear();
+  }
   const DesignBuilder builder(meta, fixed, random);
   testing::S1Design d;
   builder.build(0, builder.n_used_cells(), d.X, d.Z);
@@ -64,8 +72,8 @@ testing::S1Design design_from_formulas(const ModelCase& c) {
 
 class FitFixture : public ::testing::TestWithParam<ModelCase> {
  protected:
-  static LmmFit fit_case(const ModelCase& c, bool from_formulas = false) {
-    const auto design = from_formulas ? design_from_formulas(c) : testing::s1_design(c.fixed, c.random);
+  static LmmFit fit_case(const ModelCase& c, bool from_formulas = false, bool bars = false) {
+    const auto design = from_formulas ? design_from_formulas(c, bars) : testing::s1_design(c.fixed, c.random);
     const SummaryStats stats = testing::s1_stats(design);
     LmmOptions opt;
     opt.method = c.method;
@@ -146,6 +154,18 @@ TEST_P(FitFixture, MatchesFlashmmOnConvergedGenes) { check_against_fixtures(GetP
 TEST_P(FitFixture, MatchesFlashmmWithDesignsFromFormulaStrings) {
   const LmmFit fit = fit_case(GetParam(), true);
   EXPECT_EQ(fit.component_names[0], "sam");
+  check_against_fixtures(GetParam(), fit);
+}
+
+// lme4's syntax gives the same design bit for bit, so the same fit (issue 15.2).
+TEST_P(FitFixture, MatchesFlashmmWithLme4BarTerms) {
+  const auto plain = design_from_formulas(GetParam()), bars = design_from_formulas(GetParam(), true);
+  EXPECT_EQ(bars.X, plain.X);
+  EXPECT_EQ(Eigen::MatrixXd(bars.Z), Eigen::MatrixXd(plain.Z));
+  EXPECT_EQ(bars.component_names, plain.component_names);
+  EXPECT_EQ(bars.random_names, plain.random_names);
+  const LmmFit fit = fit_case(GetParam(), true, true);
+  EXPECT_EQ(fit.component_names, plain.component_names);
   check_against_fixtures(GetParam(), fit);
 }
 

@@ -11,6 +11,7 @@
 #include "fit/pipeline.hpp"
 #include "support/expect.hpp"
 #include "support/fixture.hpp"
+#include "support/fixture_metadata.hpp"
 #include "support/s1.hpp"
 
 #include <cmath>
@@ -22,8 +23,7 @@ using testing::expect_error;
 
 SummaryStats s1_stats_of(const std::string& fixed, const std::vector<std::string>& random) {
   const auto& s1 = testing::s1();
-  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
-  const DesignBuilder design(meta, fixed, random);
+  const DesignBuilder design(testing::s1_metadata(), fixed, random);
   CellStreamAccumulator acc(design, s1.genes, Transform::log2p1);
   const auto csr = testing::s1_csr<double>();
   acc.add(0, csr.view<CsrView<double>>(s1.counts.rows(), s1.counts.cols()));

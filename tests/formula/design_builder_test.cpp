@@ -4,6 +4,7 @@
 #include <flashmm/metadata_csv.hpp>
 
 #include "support/fixture.hpp"
+#include "support/fixture_metadata.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,19 +16,8 @@ namespace {
 
 using testing::data_path;
 
-const Metadata& s1() {
-  static const Metadata md = read_metadata_csv(data_path("s1_metadata.csv"));
-  return md;
-}
-
-const Metadata& mm() {
-  static const Metadata md = [] {
-    MetadataCsvOptions opt;
-    opt.has_id_column = false;
-    return read_metadata_csv(data_path("mm_metadata.csv"), opt);
-  }();
-  return md;
-}
+const Metadata& s1() { return testing::s1_metadata(); }
+const Metadata& mm() { return testing::mm_metadata(); }
 
 std::vector<std::string> row_names(const std::string& file) { return testing::read_named_matrix(data_path(file)).row_names; }
 

@@ -27,7 +27,27 @@ TEST(FormulaLexer, StrayCharacterShowsCaret) {
     EXPECT_NE(std::string(e.what()).find("unexpected character '$'\n  ~ a + b$c\n         ^"), std::string::npos) << e.what();
   }
   EXPECT_THROW(tokenize("~ `open"), ParseError);
-  EXPECT_THROW(tokenize("~ \"a\""), ParseError);
+  EXPECT_THROW(tokenize("~ \"open"), ParseError);
+}
+
+TEST(FormulaLexer, StringsComparisonsAndLogicalOperators) {
+  const auto t = tokenize("relevel(trt, ref = 'B\\'s') & a != \"x\" | !b <= 2 || c >= -1 && d == e");
+  std::vector<std::string> texts;
+  std::vector<TokenKind> kinds;
+  for (const auto& tok : t) {
+    texts.push_back(tok.text);
+    kinds.push_back(tok.kind);
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"relevel", "(", "trt", ",", "ref", "=", "B's", ")", "&", "a", "!=", "x", "|",
+                                             "!", "b", "<=", "2", "||", "c", ">=", "-", "1", "&&", "d", "==", "e", ""}));
+  EXPECT_EQ(kinds[6], TokenKind::string);
+  EXPECT_EQ(kinds[11], TokenKind::string);
+  try {
+    tokenize("age<-3");
+    FAIL() << "no error";
+  } catch (const ParseError& e) {
+    EXPECT_NE(std::string(e.what()).find("`<-` is R's assignment"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -162,6 +162,52 @@ TEST(Contrast, NonLinearConstantsRejected) {
   EXPECT_NE(parse_error("x/(1-1)", names).find("division by zero"), std::string::npos);
 }
 
+// Contrasts that test nothing are refused (issue 14.21): their rows would be NA for every gene.
+TEST(Contrast, AllZeroWeightsAreRefused) {
+  const auto names = s1_coef_names();
+  for (const std::string spec : {"cls1-cls1", "0*cls1", "d=cls1:trtB - cls1:trtB", "(cls1 - cls1) / 2", "cls1*0 + 0*cls2"}) {
+    const std::string msg = parse_error(spec, names);
+    EXPECT_NE(msg.find("every weight is zero"), std::string::npos) << spec << ": " << msg;
+  }
+  EXPECT_EQ(parse_error("cls1 - cls2 + cls2", names), "");  // zero for cls2 only: a contrast
+}
+
+// One rule for de and test (issue 14.21): a contrast may be named like a coefficient only if it
+// is that coefficient, so no table holds two different rows of one name.
+TEST(Contrast, ANameOfACoefficientIsThatCoefficient) {
+  const auto names = s1_coef_names();
+  const std::string msg = parse_error("cls1=cls2-cls3", names);
+  EXPECT_NE(msg.find("its name 'cls1' is also a coefficient's name"), std::string::npos) << msg;
+  EXPECT_NE(parse_error("cls2:trtB = (cls1:trtB + cls2:trtB) / 2", names).find("also a coefficient's name"),
+            std::string::npos);
+  // The coefficient itself, bare or named after itself, is that coefficient's test.
+  const Contrast bare = parse_contrast("cls1", names), named = parse_contrast("cls1 = cls1", names);
+  EXPECT_EQ(bare.name, "cls1");
+  EXPECT_EQ(named.name, "cls1");
+  EXPECT_EQ(bare.weights, coefficient_contrasts(names)[1].weights);
+  EXPECT_EQ(named.weights, bare.weights);
+  EXPECT_EQ(parse_error("2*cls1", names), "");  // named by its text "2*cls1", no coefficient's name
+}
+
+TEST(Contrast, NestingIsLimited) {
+  const auto names = s1_coef_names();
+  const auto repeat = [](const std::string& s, int k) {
+    std::string out;
+    for (int i = 0; i < k; ++i) out += s;
+    return out;
+  };
+  for (const std::string spec : {repeat("(", 10000) + "cls1" + repeat(")", 10000), repeat("-", 10000) + "cls1",
+                                 repeat("+(", 5000) + "cls1" + repeat(")", 5000)}) {
+    const std::string msg = parse_error(spec, names);
+    EXPECT_NE(msg.find("nested too deeply (more than 100 parentheses or signs"), std::string::npos) << msg.substr(0, 200);
+  }
+  EXPECT_EQ(parse_error(repeat("(", 90) + "cls1" + repeat(")", 90), names), "");
+  // A long sum is no nesting: an average over many coefficients parses.
+  std::string avg = "(";
+  for (int i = 0; i < 2000; ++i) avg += (i ? " + " : "") + names[1 + static_cast<std::size_t>(i % 4)];
+  EXPECT_EQ(parse_error(avg + ") / 2000", names), "");
+}
+
 TEST(Contrast, EqualsInsideACoefficientName) {
   const std::vector<std::string> names = {"I(x == 1)TRUE", "z"};
   const Contrast c = parse_contrast("I(x == 1)TRUE - z", names);

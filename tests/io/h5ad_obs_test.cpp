@@ -92,5 +92,29 @@ TEST(H5adObs, Anndata07EncodingAndOtherKinds) {
   EXPECT_EQ(m.find("s")->strings, (std::vector<std::string>{"a", "", "c"}));
 }
 
+// pandas keeps a categorical's categories in their order, numbers included (cluster ids 1, 2,
+// 10): the levels keep that order and are labelled as R prints numbers (issue 15.3), as factor()
+// and --categorical label them.
+TEST(H5adObs, NumericCategoriesKeepTheirOrderAndRsLabels) {
+  namespace h5 = detail::h5;
+  ScratchDir dir("obs_numeric_categories");
+  const std::string path = dir.file("num.h5ad");
+  {
+    h5::Handle f = h5::create_file(path);
+    h5::Handle obs = h5::create_group(f, "obs");
+    h5::write_string_attr(obs, "_index", "index");
+    h5::write_strings(obs, "index", {"c1", "c2", "c3", "c4"});
+    h5::Handle cats = h5::create_group(obs, "__categories");
+    h5::write_vector(cats, "cls", std::vector<std::int64_t>{1, 2, 10, 100000});
+    h5::write_vector(obs, "cls", std::vector<std::int8_t>{2, 0, 3, 1});
+  }
+  const Metadata m = io::read_h5ad_obs(path);
+  const MetadataColumn* cls = m.find("cls");
+  ASSERT_NE(cls, nullptr);
+  ASSERT_EQ(cls->kind, MetadataColumn::Kind::categorical);
+  EXPECT_EQ(cls->levels, (std::vector<std::string>{"1", "2", "10", "1e+05"}));
+  EXPECT_EQ(cls->codes, (std::vector<std::int32_t>{2, 0, 3, 1}));
+}
+
 }  // namespace
 }  // namespace flashmm::testing

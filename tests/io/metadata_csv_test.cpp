@@ -1,6 +1,8 @@
 #include <flashmm/error.hpp>
+#include <flashmm/formula.hpp>
 #include <flashmm/metadata_csv.hpp>
 
+#include "support/expect.hpp"
 #include "support/fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -46,8 +48,10 @@ TEST_F(MetadataCsv, ReadsS1Fixture) {
   EXPECT_EQ(md.cell_ids[0], "Cell1");
   ASSERT_EQ(md.columns.size(), 6u);
   EXPECT_EQ(md.find("sam")->kind, Kind::string);
-  EXPECT_EQ(md.find("cls")->kind, Kind::string);  // quoted digits: R's character column
-  EXPECT_EQ(md.find("cls")->strings[0], "4");
+  // Quoted digits are numbers, as R's read.csv reads them (the fixtures' R session had them as
+  // character: testing::s1_metadata() reads them as text).
+  ASSERT_EQ(md.find("cls")->kind, Kind::numeric);
+  EXPECT_EQ(md.find("cls")->numbers[0], 4);
   EXPECT_EQ(md.find("batch")->kind, Kind::string);
   EXPECT_EQ(md.find("libsize")->kind, Kind::numeric);
   EXPECT_EQ(md.find("libsize")->numbers[0], 91);
@@ -96,16 +100,45 @@ TEST_F(MetadataCsv, TsvQuotesMissingAndBooleans) {
   EXPECT_EQ(note->strings[2], "two\nlines");
 }
 
-TEST_F(MetadataCsv, QuotingMarksTextOnlyWhenMixed) {
-  // Every field quoted (pandas QUOTE_ALL): quotes say nothing, numbers stay numbers.
+TEST_F(MetadataCsv, ColumnTypesFollowEachColumnsOwnValuesQuotedOrNot) {
+  // R's read.csv: a column of numbers is numeric whether its fields are quoted or not, and
+  // whatever the other columns hold (pandas QUOTE_ALL, R's write.csv, no quotes at all).
   const Metadata all = read_metadata_csv(write("all.csv", "\"id\",\"n\"\n\"a\",\"1\"\n\"b\",\"2\"\n"));
   EXPECT_EQ(all.find("n")->kind, Kind::numeric);
-  // Mixed (R's write.csv): the quoted digit column is text.
   const auto mixed = write("mixed.csv", "\"id\",\"cls\",\"n\"\n\"a\",\"1\",3\n\"b\",\"10\",4\n");
-  EXPECT_EQ(read_metadata_csv(mixed).find("cls")->kind, Kind::string);
+  EXPECT_EQ(read_metadata_csv(mixed).find("cls")->kind, Kind::numeric);
+  // Dropping the unquoted column changes nothing (it used to turn cls from text into numbers).
+  const auto alone = write("alone.csv", "\"id\",\"cls\"\n\"a\",\"1\"\n\"b\",\"10\"\n");
+  EXPECT_EQ(read_metadata_csv(alone).find("cls")->kind, Kind::numeric);
+  const auto unquoted = write("unquoted.csv", "id,cls,n\na,1,x\nb,10,y\n");
+  EXPECT_EQ(read_metadata_csv(unquoted).find("cls")->kind, Kind::numeric);
+  EXPECT_EQ(read_metadata_csv(unquoted).find("n")->kind, Kind::string);
+  // colClasses = "character": digits read as text, levels then in byte order.
   MetadataCsvOptions opt;
-  opt.quoted_numbers_are_text = false;
-  EXPECT_EQ(read_metadata_csv(mixed, opt).find("cls")->kind, Kind::numeric);
+  opt.text = {"cls"};
+  const Metadata text = read_metadata_csv(mixed, opt);
+  ASSERT_EQ(text.find("cls")->kind, Kind::string);
+  EXPECT_EQ(text.find("cls")->strings, (std::vector<std::string>{"1", "10"}));
+  EXPECT_EQ(text.find("n")->kind, Kind::numeric);
+  opt.text = {"clss"};
+  const std::string msg = error_of(mixed, opt);
+  EXPECT_NE(msg.find("no column `clss` to read as text"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("`cls`"), std::string::npos) << msg;
+}
+
+TEST_F(MetadataCsv, ATextColumnSaysWhichValueIsNotANumber) {
+  const auto p = write("age.csv", "id,age,sam\na,31,s1\nb,42,s2\nc,5O,s1\nd,NA,s2\n");
+  const Metadata md = read_metadata_csv(p);
+  const auto* age = md.find("age");
+  ASSERT_EQ(age->kind, Kind::string);
+  EXPECT_EQ(age->type_note, p + " line 4 holds `5O`, which is not a number");
+  EXPECT_EQ(md.find("sam")->type_note, p + " line 2 holds `s1`, which is not a number");
+  // A formula that needs the number names the file, the line and the value (issue 14.19).
+  const std::string msg = testing::message_of<InputError>([&] { DesignBuilder(md, "~ log(age)", {"(1 | sam)"}); });
+  EXPECT_NE(msg.find("`log()` needs a numeric column, but `age` is a string (categorical) column (" + p +
+                     " line 4 holds `5O`, which is not a number)"),
+            std::string::npos)
+      << msg;
 }
 
 TEST_F(MetadataCsv, IdColumnByNameAndWriteTableHeader) {
@@ -169,6 +202,46 @@ TEST_F(MetadataCsv, ErrorsNameFileLineAndIds) {
   EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
   msg = error_of(write("dupcol.csv", "id,x,x\nc1,1,2\n"));
   EXPECT_NE(msg.find("column `x` appears twice"), std::string::npos) << msg;
+}
+
+// Messages name the line and the likely cause (issue 14.19).
+TEST_F(MetadataCsv, AnotherDelimiterIsNamed) {
+  // A European-style CSV (';') and a tab-separated file named .csv: one header column holding
+  // the other delimiter.
+  std::string msg = error_of(write("semi.csv", "cell;sam;cls\nc1;A;1\nc2;B;2\n"));
+  EXPECT_NE(msg.find("semi.csv line 1: the header is one column, `cell;sam;cls`, which holds ';'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("separated by ';', not ','"), std::string::npos) << msg;
+  msg = error_of(write("tabs.csv", "cell\tsam\nc1\tA\n"));
+  EXPECT_NE(msg.find("separated by a tab, not ','"), std::string::npos) << msg;
+  msg = error_of(write("commas.tsv", "cell,sam\nc1,A\n"));
+  EXPECT_NE(msg.find("separated by ',', not a tab"), std::string::npos) << msg;
+  // Read with that delimiter, it is fine.
+  MetadataCsvOptions opt;
+  opt.delimiter = ';';
+  const Metadata md = read_metadata_csv(write("semi2.csv", "cell;sam;cls\nc1;A;1\nc2;B;2\n"), opt);
+  EXPECT_EQ(md.find("cls")->numbers, (std::vector<double>{1, 2}));
+}
+
+TEST_F(MetadataCsv, FieldCountErrorsSayWhy) {
+  // An unterminated quote swallows the next lines into one field: said so, with its line, even
+  // where a later quote pairs it up and the field count is right.
+  std::string msg = error_of(write("quote.csv", "id,x,note\nc1,1,\"open\nc2,2,ok\nc3,3,\"x\"\n"));
+  EXPECT_NE(msg.find("quote.csv line 2: the quoted field that opens on line 2 runs over 2 line breaks and holds "
+                     "`c2,2,ok`, which looks like a line of its own, so a quote (\") is probably not closed there"),
+            std::string::npos)
+      << msg;
+  msg = error_of(write("quote2.csv", "id,x,y\nc1,\"1,2\nc2,3,4\nc3,\"5\",6\n"));
+  EXPECT_NE(msg.find("line 2: the quoted field that opens on line 2"), std::string::npos) << msg;
+  // A field that really holds a line break is fine.
+  EXPECT_EQ(read_metadata_csv(write("note.csv", "id,note\nc1,\"two\nlines\"\nc2,x\n")).find("note")->strings[0],
+            "two\nlines");
+  // A value holding the delimiter without quotes.
+  msg = error_of(write("comma.csv", "id,x,name\nc1,1,B cells\nc2,2,T, NK\n"));
+  EXPECT_NE(msg.find("line 3: 4 fields where the header has 3; a value that holds ',' must be quoted"), std::string::npos)
+      << msg;
+  msg = error_of(write("short.csv", "id,x,y\nc1,1\n"));
+  EXPECT_NE(msg.find("line 2: 2 fields where the header has 3; every line needs one value per column"), std::string::npos)
+      << msg;
 }
 
 }  // namespace

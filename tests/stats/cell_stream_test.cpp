@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fixture.hpp"
+#include "support/fixture_metadata.hpp"
 #include "support/s1.hpp"
 
 namespace flashmm {
@@ -56,7 +57,7 @@ SummaryStats stream(const DesignBuilder& design, Index chunk, Index from = 0, In
 }
 
 TEST(ModelStats, ChunkedStreamEqualsOneChunkAndTheHandBuiltDesign) {
-  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  const Metadata& meta = testing::s1_metadata();
   const DesignBuilder design(meta, kFixed, {"~ 0 + sam"});
   const SummaryStats whole = stream(design, 4000);
   const SummaryStats reference = testing::s1_stats(testing::s1_design("main", "sam"));
@@ -71,7 +72,7 @@ TEST(ModelStats, ChunkedStreamEqualsOneChunkAndTheHandBuiltDesign) {
 }
 
 TEST(ModelStats, ShardsOfCellsMergeToTheWhole) {
-  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  const Metadata& meta = testing::s1_metadata();
   const DesignBuilder design(meta, kFixed, {"~ 0 + sam", "~ 0 + batch"});
   SummaryStats a = stream(design, 4000, 0, 2000);
   const SummaryStats b = stream(design, 4000, 2000, 4000);
@@ -89,7 +90,7 @@ TEST(ModelStats, ShardsOfCellsMergeToTheWhole) {
 }
 
 TEST(ModelStats, CellsWithMissingMetadataAreDroppedFromTheExpressionToo) {
-  Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  Metadata meta = testing::s1_metadata();
   // Blank the sample of cells 10 and 3001 (0-based 9 and 3000).
   for (auto& c : meta.columns)
     if (c.name == "sam") {
@@ -111,7 +112,7 @@ TEST(ModelStats, CellsWithMissingMetadataAreDroppedFromTheExpressionToo) {
 }
 
 TEST(ModelStats, OutOfOrderOrIncompleteStreamsAreErrors) {
-  const Metadata meta = read_metadata_csv(testing::data_path("s1_metadata.csv"));
+  const Metadata& meta = testing::s1_metadata();
   const DesignBuilder design(meta, kFixed, {"~ 0 + sam"});
   CellStreamAccumulator acc(design, testing::s1().genes, Transform::log2p1);
   EXPECT_THROW(acc.add(10, rows_of(testing::s1().counts, 10, 20).view(60)), InputError);

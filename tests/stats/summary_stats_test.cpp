@@ -15,18 +15,9 @@ namespace {
 
 
 using testing::Compressed;
+using testing::expect_equal_bits;
 using testing::expect_error;
 using testing::expect_matrix_near;
-
-void expect_equal_bits(const SummaryStats& a, const SummaryStats& b) {
-  EXPECT_EQ(a.n, b.n);
-  EXPECT_EQ(a.XX, b.XX);
-  EXPECT_EQ(a.XY, b.XY);
-  EXPECT_EQ(a.ZX, b.ZX);
-  EXPECT_EQ(a.ZY, b.ZY);
-  EXPECT_EQ(a.ZZ, b.ZZ);
-  EXPECT_EQ(a.Ynorm, b.Ynorm);
-}
 
 TEST(SummaryStats, MatchesFlashmmOnS1) {
   const SummaryStats& s = testing::s1_main_stats("sam");

@@ -7,6 +7,16 @@
 
 namespace flashmm::testing {
 
+void expect_equal_bits(const SummaryStats& a, const SummaryStats& b) {
+  EXPECT_EQ(a.n, b.n);
+  EXPECT_EQ(a.XX, b.XX);
+  EXPECT_EQ(a.XY, b.XY);
+  EXPECT_EQ(a.ZX, b.ZX);
+  EXPECT_EQ(a.ZY, b.ZY);
+  EXPECT_EQ(a.ZZ, b.ZZ);
+  EXPECT_EQ(a.Ynorm, b.Ynorm);
+}
+
 void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what) {
   ASSERT_EQ(a.rows(), b.rows()) << what;
   ASSERT_EQ(a.cols(), b.cols()) << what;

@@ -2,6 +2,7 @@
 // Assertions shared by the tests: errors with their messages, matrices and whole fits compared.
 #include <flashmm/error.hpp>
 #include <flashmm/lmm.hpp>
+#include <flashmm/summary_stats.hpp>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,9 @@ void expect_error(F&& f, const std::vector<std::string>& parts) {
     for (const auto& part : parts) EXPECT_NE(m.find(part), std::string::npos) << "no '" << part << "' in: " << m;
   }
 }
+
+/// Two summary statistics with the same n and the same bits in every array.
+void expect_equal_bits(const SummaryStats& a, const SummaryStats& b);
 
 /// Same shape, and every entry near_relative within tol.
 void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what);
