@@ -2,6 +2,7 @@
 #include <flashmm/error.hpp>
 
 #include "fit/prepared.hpp"
+#include "util/columnwise.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -84,6 +85,7 @@ Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
   pre.genes = stats.genes();
   pre.k = stats.k();
   pre.pres = options.method == Method::reml ? static_cast<int>(pre.p) : 0;
+  pre.threads = options.threads;
 
   if (pre.p < 1) throw InputError("the fixed-effects design X has no columns");
   if (pre.k < 1) throw InputError("the model needs at least one random component");
@@ -126,8 +128,11 @@ Prepared prepare(const SummaryStats& stats, const LmmOptions& options) {
   const Eigen::MatrixXd xxz = pre.XXinv * stats.ZX.transpose();  // p x q
   pre.zrz = stats.ZZ - stats.ZX * xxz;
   check_identifiable(stats, pre.zrz);
-  pre.zry = stats.ZY - stats.ZX * (pre.XXinv * stats.XY);
-  pre.yry = stats.Ynorm - (stats.XY.array() * (pre.XXinv * stats.XY).array()).colwise().sum().transpose().matrix();
+  // Per gene, one column at a time (columnwise_product): a gene's quantities do not depend on the
+  // other genes.
+  const Eigen::MatrixXd xxinv_xy = columnwise_product(pre.XXinv, stats.XY, options.threads);  // p x G
+  pre.zry = stats.ZY - columnwise_product(stats.ZX, xxinv_xy, options.threads);
+  pre.yry = stats.Ynorm - (stats.XY.array() * xxinv_xy.array()).colwise().sum().transpose().matrix();
   return pre;
 }
 

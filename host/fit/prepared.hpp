@@ -13,6 +13,7 @@ struct Prepared {
   Index n = 0, p = 0, q = 0, genes = 0;
   int k = 0;
   int pres = 0;                 ///< p for REML, 0 for ML
+  int threads = 0;              ///< for the products over all genes (LmmOptions::threads)
   std::vector<int> component;   ///< q: component index of each column of Z
 
   Eigen::MatrixXd XXinv;        ///< p x p

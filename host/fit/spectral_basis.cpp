@@ -1,4 +1,5 @@
 #include "fit/spectral_basis.hpp"
+#include "util/columnwise.hpp"
 
 namespace flashmm::detail {
 
@@ -24,7 +25,7 @@ SpectralBasis::SpectralBasis(const Prepared& pre) {
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zz_eig(st.ZZ);
     g = zz_eig.eigenvalues();
     V = zz_eig.eigenvectors();
-    h = V.transpose() * st.ZY;
+    h = columnwise_product(V.transpose(), st.ZY, pre.threads);
     gx = V.transpose() * st.ZX;
   }
 }

@@ -6,6 +6,7 @@
 #include "fit/spectral_objective.hpp"
 #include "fit/spectral_path.hpp"
 #include "fit/step_control.hpp"
+#include "util/columnwise.hpp"
 
 namespace flashmm::detail {
 
@@ -28,7 +29,7 @@ VarianceEstimate estimate_of(const SpectralFit& f) {
 SpectralPath::SpectralPath(const Prepared& pre) : pre_(pre), basis_(pre) {}
 
 const Eigen::MatrixXd& SpectralPath::w() const {
-  std::call_once(w_once_, [&] { w_ = basis_.U.transpose() * pre_.zry; });
+  std::call_once(w_once_, [&] { w_ = columnwise_product(basis_.U.transpose(), pre_.zry, pre_.threads); });
   return w_;
 }
 
