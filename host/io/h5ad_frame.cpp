@@ -168,11 +168,11 @@ std::vector<std::string> read_var_names(hid_t file, const std::string& path, con
   const std::string var_path = use_raw ? "raw/var" : "var";
   if (!h::is_group(file, var_path))
     throw IoError(path + ": no " + var_path + " group; " +
-                  (use_raw ? "the file has no raw data, drop the raw option" : "the file is not a valid AnnData file"));
+                  (use_raw ? "the file has no raw data: drop --use-raw" : "the file is not a valid AnnData file"));
   h::Handle var = h::open_group(file, var_path);
   if (gene_column.empty()) return read_frame_index(var);
   if (!h::exists(var, gene_column))
-    throw IoError(path + ": " + var_path + " has no column '" + gene_column + "'; choose one of its columns or drop the gene column option");
+    throw IoError(path + ": " + var_path + " has no column '" + gene_column + "'; give one of its columns to --gene-column, or drop it for var's index");
   return read_string_column(var, gene_column);
 }
 

@@ -1,0 +1,78 @@
+#pragma once
+// Reading ranges of a 1-D numeric HDF5 dataset without going through HDF5, so that the work can
+// run on several threads (the HDF5 library is built without thread safety and decodes one chunk
+// at a time): the stored chunks' file positions are gathered once with HDF5
+// (H5Dget_chunk_info_by_coord), then each chunk is read with pread, inflated (libdeflate, or
+// zlib when flashmm is built without it), unshuffled and converted by whichever thread is free.
+// Datasets stored another way (other filters, big-endian or unusual types, a user block, external
+// files) are left to HDF5: direct() says which.
+#include "io/hdf5_util.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace flashmm::detail {
+
+/// Elements [first, first + count) of a dataset, all within one stored chunk (`chunk`) or, for
+/// contiguous storage (chunk = -1), one slice.
+struct DatasetPiece {
+  Index chunk = -1;
+  Index first = 0;
+  Index count = 0;
+};
+
+/// One thread's buffers for decoding pieces; reused from piece to piece.
+class DecodeScratch {
+ public:
+  DecodeScratch();
+  ~DecodeScratch();
+  DecodeScratch(DecodeScratch&&) noexcept;
+  DecodeScratch& operator=(DecodeScratch&&) noexcept;
+  DecodeScratch(const DecodeScratch&) = delete;
+  DecodeScratch& operator=(const DecodeScratch&) = delete;
+
+  std::vector<unsigned char> stored, a, b;  // the chunk as stored; two buffers for the filters
+  void* inflater = nullptr;                 // libdeflate's decompressor, made on first use
+};
+
+class H5DirectReader {
+ public:
+  /// Inspects `dataset`, a 1-D dataset of the file at `path` (HDF5 calls: on the thread that
+  /// uses HDF5). `where` names it in messages ("FILE: /X/data").
+  H5DirectReader(hid_t dataset, const std::string& path, std::string where);
+  ~H5DirectReader();
+  H5DirectReader(const H5DirectReader&) = delete;
+  H5DirectReader& operator=(const H5DirectReader&) = delete;
+
+  /// Whether elements are read without HDF5: contiguous or chunked storage whose filters are
+  /// only deflate and shuffle, little-endian integers or floats. When false, read with HDF5.
+  bool direct() const { return direct_; }
+  /// Why direct() is false ("" when it is true), for tests and benchmarks.
+  const std::string& why_not_direct() const { return why_not_; }
+
+  /// Splits elements [offset, offset + count) into pieces of at most one stored chunk each (in
+  /// order), appending them to `pieces`. Gathers the file positions of chunks it has not seen
+  /// yet, with HDF5: call it on the thread that uses HDF5, never while decode() runs.
+  void plan(Index offset, Index count, std::vector<DatasetPiece>& pieces);
+
+  /// Decodes piece `p` into out[0, p.count) (no HDF5 call: any thread, one scratch per thread).
+  void decode(const DatasetPiece& p, DecodeScratch& s, double* out) const;
+  /// The same as indices: each must lie in [0, bound). Returns the position (within the piece)
+  /// of the first that does not, its stored value written to `bad`, or -1 when all do.
+  Index decode(const DatasetPiece& p, DecodeScratch& s, std::int32_t* out, std::int64_t bound,
+               std::string& bad) const;
+
+  struct Storage;  ///< opaque: layout, element type, filters, chunk positions
+
+ private:
+  // The piece's elements as stored (little-endian), decoded into one of s's buffers.
+  const unsigned char* elements(const DatasetPiece& p, DecodeScratch& s) const;
+  std::unique_ptr<Storage> st_;
+  std::string where_;
+  bool direct_ = false;
+  std::string why_not_;
+};
+
+}  // namespace flashmm::detail
