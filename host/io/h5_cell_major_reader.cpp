@@ -61,9 +61,10 @@ class CellMajorReader final : public H5ReaderBase {
       }
     }
     next_cell_ = b;
-    if (direct_ && b < n_cells()) {
+    const Index end = std::min(n_cells(), b + max_cells);
+    // Small chunks are decoded when asked for: a thread per chunk would cost more than it saves.
+    if (direct_ && b < n_cells() && indptr_[static_cast<std::size_t>(end)] - indptr_[static_cast<std::size_t>(b)] >= kAheadEntries) {
       // HDF5 is used here, on the caller's thread; the background only decodes.
-      const Index end = std::min(n_cells(), b + max_cells);
       auto plan = std::make_shared<Plan>(make_plan(b, end));
       ahead_.first_cell = b;
       ahead_.n_cells = end - b;
@@ -80,6 +81,9 @@ class CellMajorReader final : public H5ReaderBase {
   }
 
  private:
+  // Chunks of fewer entries are decoded on the caller's thread alone, when asked for.
+  static constexpr std::int64_t kAheadEntries = std::int64_t{1} << 16;
+
   struct Plan {
     Index first_cell = 0, n_cells = 0;
     std::vector<DatasetPiece> indices, data;
@@ -123,7 +127,9 @@ class CellMajorReader final : public H5ReaderBase {
     const auto n_tasks = n_idx + static_cast<Index>(plan.data.size());
     std::vector<Index> bad_at(plan.indices.size(), -1);
     std::vector<std::string> bad_value(plan.indices.size());
-    parallel_for_slots(n_tasks, threads_, [&](Index t, int slot) {
+    // A small chunk on this thread alone: it reuses the stored chunks its scratch holds.
+    const int threads = static_cast<std::int64_t>(count) < kAheadEntries ? 1 : threads_;
+    parallel_for_slots(n_tasks, threads, [&](Index t, int slot) {
       DecodeScratch& s = scratch_[static_cast<std::size_t>(slot)];
       if (t < n_idx) {
         const DatasetPiece& p = plan.indices[static_cast<std::size_t>(t)];

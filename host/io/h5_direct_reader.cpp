@@ -105,13 +105,13 @@ struct H5DirectReader::Storage {
 };
 
 DecodeScratch::DecodeScratch() = default;
-DecodeScratch::DecodeScratch(DecodeScratch&& o) noexcept
-    : stored(std::move(o.stored)), a(std::move(o.a)), b(std::move(o.b)), inflater(std::exchange(o.inflater, nullptr)) {}
+DecodeScratch::DecodeScratch(DecodeScratch&& o) noexcept { *this = std::move(o); }
 DecodeScratch& DecodeScratch::operator=(DecodeScratch&& o) noexcept {
   std::swap(stored, o.stored);
   std::swap(a, o.a);
   std::swap(b, o.b);
   std::swap(inflater, o.inflater);
+  std::swap(decoded, o.decoded);
   return *this;
 }
 DecodeScratch::~DecodeScratch() {
@@ -199,7 +199,8 @@ std::string inspect(hid_t dataset, const std::string& path, H5DirectReader::Stor
     }
     const Index n_chunks = st.length == 0 ? 0 : (st.length + st.chunk_elements - 1) / st.chunk_elements;
     hsize_t stored = 0;
-    if (H5Dget_num_chunks(dataset, H5S_ALL, &stored) < 0) return "cannot count the stored chunks";
+    h5::Handle space = h5::file_space(dataset);
+    if (H5Dget_num_chunks(dataset, space, &stored) < 0) return "cannot count the stored chunks";
     if (static_cast<Index>(stored) != n_chunks) return "some chunks are not stored (fill values)";
     st.chunks.resize(static_cast<std::size_t>(n_chunks));
   } else {
@@ -255,6 +256,9 @@ const unsigned char* H5DirectReader::elements(const DatasetPiece& p, DecodeScrat
               where_);
     return s.stored.data();
   }
+  const std::size_t offset = static_cast<std::size_t>(p.first - p.chunk * st.chunk_elements) * esize;
+  for (const auto& d : s.decoded)
+    if (d.dataset == this && d.chunk == p.chunk) return d.bytes.data() + offset;
   const ChunkPlace& place = st.chunks[static_cast<std::size_t>(p.chunk)];
   const std::size_t chunk_bytes = static_cast<std::size_t>(st.chunk_elements) * esize;
   s.stored.resize(place.size);
@@ -296,7 +300,25 @@ const unsigned char* H5DirectReader::elements(const DatasetPiece& p, DecodeScrat
   if (bytes != chunk_bytes)
     throw IoError(where_ + ": stored chunk " + std::to_string(p.chunk) + " has " + std::to_string(bytes) +
                   " bytes, expected " + std::to_string(chunk_bytes) + "; the file is corrupt");
-  return data + static_cast<std::size_t>(p.first - p.chunk * st.chunk_elements) * esize;
+  // Kept as this dataset's last decoded chunk (in the slot it had, else the oldest).
+  DecodeScratch::Decoded* keep = &s.decoded[0];
+  for (auto& d : s.decoded) {
+    if (d.dataset == this) {
+      keep = &d;
+      break;
+    }
+    if (d.dataset == nullptr && keep->dataset != nullptr) keep = &d;
+  }
+  if (keep->dataset != this && keep->dataset != nullptr) {
+    // Evict the first slot, rotating the others forward, so the oldest goes.
+    std::rotate(std::begin(s.decoded), std::begin(s.decoded) + 1, std::end(s.decoded));
+    keep = &s.decoded[3];
+  }
+  std::vector<unsigned char>& holder = data == s.stored.data() ? s.stored : data == s.a.data() ? s.a : s.b;
+  std::swap(keep->bytes, holder);
+  keep->dataset = this;
+  keep->chunk = p.chunk;
+  return keep->bytes.data() + offset;
 }
 
 void H5DirectReader::decode(const DatasetPiece& p, DecodeScratch& s, double* out) const {

@@ -23,7 +23,8 @@ struct DatasetPiece {
   Index count = 0;
 };
 
-/// One thread's buffers for decoding pieces; reused from piece to piece.
+/// One thread's buffers for decoding pieces; reused from piece to piece. It remembers decoded
+/// chunks by reader, so it must not outlive the readers it serves.
 class DecodeScratch {
  public:
   DecodeScratch();
@@ -35,6 +36,14 @@ class DecodeScratch {
 
   std::vector<unsigned char> stored, a, b;  // the chunk as stored; two buffers for the filters
   void* inflater = nullptr;                 // libdeflate's decompressor, made on first use
+  /// The last chunk decoded of each of a few datasets, so that small consecutive reads (a chunk
+  /// of cells smaller than a stored chunk) inflate each stored chunk once, as HDF5's cache does.
+  struct Decoded {
+    const void* dataset = nullptr;
+    Index chunk = -1;
+    std::vector<unsigned char> bytes;
+  };
+  Decoded decoded[4];
 };
 
 class H5DirectReader {
