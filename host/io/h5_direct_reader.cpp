@@ -28,13 +28,6 @@ struct Filter {
   std::size_t shuffle_size = 0;  // the shuffle filter's element size
 };
 
-struct ChunkPlace {
-  std::uint64_t addr = 0;  // file offset of the stored chunk
-  std::uint64_t size = 0;  // stored bytes
-  unsigned mask = 0;       // filters skipped for this chunk (bit i: filter i)
-  bool known = false;
-};
-
 // Reads exactly n bytes at `offset`; IoError naming `where` otherwise.
 void pread_all(int fd, unsigned char* dst, std::size_t n, std::uint64_t offset, const std::string& where) {
   while (n > 0) {
@@ -100,7 +93,6 @@ struct H5DirectReader::Storage {
   std::uint64_t contiguous_offset = 0;
   Index chunk_elements = 0;  // elements a stored chunk holds (the last one is stored whole too)
   std::vector<Filter> filters;
-  std::vector<ChunkPlace> chunks;
   hid_t dataset = H5I_INVALID_HID;  // for plan() only
 };
 
@@ -163,18 +155,16 @@ std::string inspect(hid_t dataset, const std::string& path, H5DirectReader::Stor
     return "not a number type";
   }
 
-  {
-    h5::Handle file(H5Iget_file_id(dataset), H5Fclose);
-    h5::Handle fcpl(file.valid() ? H5Fget_create_plist(file) : H5I_INVALID_HID, H5Pclose);
-    hsize_t userblock = 1;
-    // Chunk addresses are relative to the user block's end; no anndata or 10x file has one.
-    if (!fcpl.valid() || H5Pget_userblock(fcpl, &userblock) < 0 || userblock != 0) return "the file has a user block";
-  }
   h5::Handle dcpl(H5Dget_create_plist(dataset), H5Pclose);
   if (!dcpl.valid()) return "cannot inspect the dataset's storage";
   if (H5Pget_external_count(dcpl) > 0) return "the dataset is stored in external files";
   const H5D_layout_t layout = H5Pget_layout(dcpl);
   if (layout == H5D_CONTIGUOUS) {
+    h5::Handle file(H5Iget_file_id(dataset), H5Fclose);
+    h5::Handle fcpl(file.valid() ? H5Fget_create_plist(file) : H5I_INVALID_HID, H5Pclose);
+    hsize_t userblock = 1;
+    // A user block shifts every address; no anndata or 10x file has one.
+    if (!fcpl.valid() || H5Pget_userblock(fcpl, &userblock) < 0 || userblock != 0) return "the file has a user block";
     if (st.length > 0) {
       const haddr_t off = H5Dget_offset(dataset);
       if (off == HADDR_UNDEF) return "the dataset's storage is not allocated";
@@ -202,7 +192,7 @@ std::string inspect(hid_t dataset, const std::string& path, H5DirectReader::Stor
     h5::Handle space = h5::file_space(dataset);
     if (H5Dget_num_chunks(dataset, space, &stored) < 0) return "cannot count the stored chunks";
     if (static_cast<Index>(stored) != n_chunks) return "some chunks are not stored (fill values)";
-    st.chunks.resize(static_cast<std::size_t>(n_chunks));
+    return {};
   } else {
     return "compact storage";
   }
@@ -217,7 +207,7 @@ H5DirectReader::~H5DirectReader() {
   if (st_->fd >= 0) ::close(st_->fd);
 }
 
-void H5DirectReader::plan(Index offset, Index count, std::vector<DatasetPiece>& pieces) {
+void H5DirectReader::plan(Index offset, Index count, std::vector<DatasetPiece>& pieces, const DecodeScratch* cached) {
   Storage& st = *st_;
   if (count <= 0) return;
   if (offset < 0 || offset + count > st.length)
@@ -225,25 +215,35 @@ void H5DirectReader::plan(Index offset, Index count, std::vector<DatasetPiece>& 
                   " are beyond the dataset's " + std::to_string(st.length) + "; the file is inconsistent");
   if (!st.chunked) {
     constexpr Index kSlice = Index{1} << 18;
-    for (Index f = offset; f < offset + count; f += kSlice) pieces.push_back({-1, f, std::min(kSlice, offset + count - f)});
+    for (Index f = offset; f < offset + count; f += kSlice) {
+      DatasetPiece p;
+      p.first = f;
+      p.count = std::min(kSlice, offset + count - f);
+      pieces.push_back(std::move(p));
+    }
     return;
   }
   const Index c0 = offset / st.chunk_elements, c1 = (offset + count - 1) / st.chunk_elements;
   for (Index c = c0; c <= c1; ++c) {
-    ChunkPlace& place = st.chunks[static_cast<std::size_t>(c)];
-    if (!place.known) {
+    DatasetPiece p;
+    p.chunk = c;
+    p.first = std::max(offset, c * st.chunk_elements);
+    p.count = std::min(offset + count, (c + 1) * st.chunk_elements) - p.first;
+    bool have = false;
+    if (cached != nullptr)
+      for (const auto& d : cached->decoded) have = have || (d.dataset == this && d.chunk == c);
+    if (!have) {
+      // HDF5 finds the chunk in its index (a B-tree lookup) and copies it as stored.
       const hsize_t coord[1] = {static_cast<hsize_t>(c * st.chunk_elements)};
-      haddr_t addr = HADDR_UNDEF;
       hsize_t size = 0;
-      if (H5Dget_chunk_info_by_coord(st.dataset, coord, &place.mask, &addr, &size) < 0 || addr == HADDR_UNDEF)
+      if (H5Dget_chunk_storage_size(st.dataset, coord, &size) < 0 || size == 0)
         throw IoError(where_ + ": cannot locate stored chunk " + std::to_string(c) + "; the file may be corrupt");
-      place.addr = addr;
-      place.size = size;
-      place.known = true;
+      p.stored.reset(new unsigned char[size]);
+      p.stored_bytes = size;
+      if (H5Dread_chunk(st.dataset, H5P_DEFAULT, coord, &p.mask, p.stored.get()) < 0)
+        throw IoError(where_ + ": cannot read stored chunk " + std::to_string(c) + "; the file may be truncated or corrupt");
     }
-    const Index b = std::max(offset, c * st.chunk_elements);
-    const Index e = std::min(offset + count, (c + 1) * st.chunk_elements);
-    pieces.push_back({c, b, e - b});
+    pieces.push_back(std::move(p));
   }
 }
 
@@ -259,16 +259,15 @@ const unsigned char* H5DirectReader::elements(const DatasetPiece& p, DecodeScrat
   const std::size_t offset = static_cast<std::size_t>(p.first - p.chunk * st.chunk_elements) * esize;
   for (const auto& d : s.decoded)
     if (d.dataset == this && d.chunk == p.chunk) return d.bytes.data() + offset;
-  const ChunkPlace& place = st.chunks[static_cast<std::size_t>(p.chunk)];
   const std::size_t chunk_bytes = static_cast<std::size_t>(st.chunk_elements) * esize;
-  s.stored.resize(place.size);
-  pread_all(st.fd, s.stored.data(), s.stored.size(), place.addr, where_);
-  const unsigned char* data = s.stored.data();
-  std::size_t bytes = s.stored.size();
+  if (!p.stored)
+    throw IoError(where_ + ": stored chunk " + std::to_string(p.chunk) + " was not read (planned for another scratch)");
+  const unsigned char* data = p.stored.get();
+  std::size_t bytes = p.stored_bytes;
   std::vector<unsigned char>* out = &s.a;
   // Filters were applied in pipeline order on writing; undo them last to first.
   for (std::size_t i = st.filters.size(); i-- > 0;) {
-    if ((place.mask >> i) & 1u) continue;  // skipped for this chunk (e.g. deflate did not pay)
+    if ((p.mask >> i) & 1u) continue;  // skipped for this chunk (e.g. deflate did not pay)
     const Filter& f = st.filters[i];
     out->resize(chunk_bytes);
     if (f.id == H5Z_FILTER_DEFLATE) {
@@ -314,8 +313,11 @@ const unsigned char* H5DirectReader::elements(const DatasetPiece& p, DecodeScrat
     std::rotate(std::begin(s.decoded), std::begin(s.decoded) + 1, std::end(s.decoded));
     keep = &s.decoded[3];
   }
-  std::vector<unsigned char>& holder = data == s.stored.data() ? s.stored : data == s.a.data() ? s.a : s.b;
-  std::swap(keep->bytes, holder);
+  if (data == p.stored.get()) {
+    keep->bytes.assign(data, data + bytes);  // no filter applied: the chunk as stored
+  } else {
+    std::swap(keep->bytes, data == s.a.data() ? s.a : s.b);
+  }
   keep->dataset = this;
   keep->chunk = p.chunk;
   return keep->bytes.data() + offset;
@@ -342,16 +344,23 @@ Index H5DirectReader::decode(const DatasetPiece& p, DecodeScratch& s, std::int32
         out[i] = static_cast<std::int32_t>(v);
       }
     } else {
+      // Negative values become huge as unsigned: one comparison bounds both ends. The loop has
+      // no early exit so that it vectorises; the first bad index is looked for only if any is.
+      const auto ubound = static_cast<std::uint64_t>(bound);
+      const auto inside = [&](S v) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(v)) < ubound; };
+      unsigned all = 1;
       for (Index i = 0; i < p.count; ++i) {
         const S v = load<S>(src + static_cast<std::size_t>(i) * sizeof(S));
-        bool inside;
-        if constexpr (std::is_signed_v<S>) inside = v >= 0 && static_cast<std::int64_t>(v) < bound;
-        else inside = static_cast<std::uint64_t>(v) < static_cast<std::uint64_t>(bound);
-        if (!inside) {
+        all &= inside(v) ? 1u : 0u;
+        out[i] = static_cast<std::int32_t>(v);
+      }
+      if (all != 0) return -1;
+      for (Index i = 0; i < p.count; ++i) {
+        const S v = load<S>(src + static_cast<std::size_t>(i) * sizeof(S));
+        if (!inside(v)) {
           bad = std::to_string(v);
           return i;
         }
-        out[i] = static_cast<std::int32_t>(v);
       }
     }
     return -1;

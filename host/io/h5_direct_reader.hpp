@@ -1,11 +1,11 @@
 #pragma once
-// Reading ranges of a 1-D numeric HDF5 dataset without going through HDF5, so that the work can
-// run on several threads (the HDF5 library is built without thread safety and decodes one chunk
-// at a time): the stored chunks' file positions are gathered once with HDF5
-// (H5Dget_chunk_info_by_coord), then each chunk is read with pread, inflated (libdeflate, or
-// zlib when flashmm is built without it), unshuffled and converted by whichever thread is free.
-// Datasets stored another way (other filters, big-endian or unusual types, a user block, external
-// files) are left to HDF5: direct() says which.
+// Reading ranges of a 1-D numeric HDF5 dataset with the decoding done outside HDF5, so that it
+// can run on several threads (the HDF5 library is built without thread safety and decodes one
+// chunk at a time): HDF5 hands over each stored chunk as stored (H5Dread_chunk, on the thread
+// that uses HDF5), and any thread inflates it (libdeflate, or zlib when flashmm is built without
+// it), unshuffles and converts it. Contiguous datasets are read with pread. Datasets stored
+// another way (other filters, big-endian or unusual types, external files) are left to HDF5:
+// direct() says which.
 #include "io/hdf5_util.hpp"
 
 #include <cstdint>
@@ -15,12 +15,16 @@
 
 namespace flashmm::detail {
 
-/// Elements [first, first + count) of a dataset, all within one stored chunk (`chunk`) or, for
-/// contiguous storage (chunk = -1), one slice.
+/// Elements [first, first + count) of a dataset, all within one stored chunk (`chunk`, with its
+/// bytes as stored and the mask of the filters skipped for it) or, for contiguous storage
+/// (chunk = -1), one slice.
 struct DatasetPiece {
   Index chunk = -1;
   Index first = 0;
   Index count = 0;
+  std::unique_ptr<unsigned char[]> stored;  // not zeroed first: HDF5 fills it
+  std::size_t stored_bytes = 0;
+  std::uint32_t mask = 0;
 };
 
 /// One thread's buffers for decoding pieces; reused from piece to piece. It remembers decoded
@@ -34,7 +38,7 @@ class DecodeScratch {
   DecodeScratch(const DecodeScratch&) = delete;
   DecodeScratch& operator=(const DecodeScratch&) = delete;
 
-  std::vector<unsigned char> stored, a, b;  // the chunk as stored; two buffers for the filters
+  std::vector<unsigned char> stored, a, b;  // a contiguous slice as read; two buffers for the filters
   void* inflater = nullptr;                 // libdeflate's decompressor, made on first use
   /// The last chunk decoded of each of a few datasets, so that small consecutive reads (a chunk
   /// of cells smaller than a stored chunk) inflate each stored chunk once, as HDF5's cache does.
@@ -62,9 +66,10 @@ class H5DirectReader {
   const std::string& why_not_direct() const { return why_not_; }
 
   /// Splits elements [offset, offset + count) into pieces of at most one stored chunk each (in
-  /// order), appending them to `pieces`. Gathers the file positions of chunks it has not seen
-  /// yet, with HDF5: call it on the thread that uses HDF5, never while decode() runs.
-  void plan(Index offset, Index count, std::vector<DatasetPiece>& pieces);
+  /// order), appending them to `pieces`, and reads each chunk as stored with HDF5: call it on the
+  /// thread that uses HDF5. `cached` (may be null) tells which chunks a scratch already holds
+  /// decoded; their bytes are not read again.
+  void plan(Index offset, Index count, std::vector<DatasetPiece>& pieces, const DecodeScratch* cached = nullptr);
 
   /// Decodes piece `p` into out[0, p.count) (no HDF5 call: any thread, one scratch per thread).
   void decode(const DatasetPiece& p, DecodeScratch& s, double* out) const;

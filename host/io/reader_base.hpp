@@ -44,8 +44,9 @@ class ReaderBase : public io::MatrixReader {
       : path_(std::move(path)), gene_names_(std::move(gene_names)), cell_ids_(std::move(cell_ids)) {}
   /// For readers that learn the names while reading the file.
   explicit ReaderBase(std::string path) : path_(std::move(path)) {}
-  /// Starts a chunk of min(max_cells, cells left) cells at next_cell_; false when none are left.
-  bool begin_chunk(io::CellChunk& chunk, Index max_cells);
+  /// Starts a chunk of min(max_cells, cells left) cells at next_cell_; false (the chunk emptied)
+  /// when none are left. Its indptr, indices and values are emptied unless keep_buffers.
+  bool begin_chunk(io::CellChunk& chunk, Index max_cells, bool keep_buffers = false);
   std::string path_;
   std::vector<std::string> gene_names_;
   std::vector<std::string> cell_ids_;
