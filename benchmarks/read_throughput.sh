@@ -25,6 +25,8 @@ CELLS=${CELLS:-500000}
 GENES=${GENES:-2000}
 THREADS=${THREADS:-2}
 REPEAT=${REPEAT:-3}
+BIN=$(realpath "$BIN")
+[ -z "$BASE" ] || BASE=$(realpath "$BASE")
 BENCH=$(dirname "$BIN")/bench_read
 [ -x "$BIN" ] || { echo "read_throughput.sh: no flashmm at $BIN" >&2; exit 2; }
 [ -x "$BENCH" ] || { echo "read_throughput.sh: no bench_read next to $BIN" >&2; exit 2; }
