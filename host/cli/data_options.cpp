@@ -51,8 +51,8 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
   sub->add_option("--layer", o.reader.layer, "h5ad: read layers/NAME instead of X");
   sub->add_flag("--use-raw", o.reader.use_raw, "h5ad: read raw/X");
   sub->add_option("--gene-column", o.reader.gene_column, "h5ad: var column with gene names; 10x: 'id' for feature ids");
-  sub->add_option("--genes", o.reader.genes_file, ".mtx: file of gene names, one a line");
-  sub->add_option("--cells", o.reader.cells_file, ".mtx: file of cell ids, one a line");
+  sub->add_option("--genes,--genes-file", o.reader.genes_file, ".mtx: file of gene names, one a line");
+  sub->add_option("--cells,--cells-file", o.reader.cells_file, ".mtx: file of cell ids, one a line");
   sub->add_option("--feature-types", o.reader.feature_types, "10x: feature types to read (default 'Gene Expression'; 'all')")->delimiter(',');
   add_run_options(sub, o.run);
 }
@@ -133,8 +133,11 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   try {
     stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end, [&](Index done) { stage.update(done); });
   } catch (const ExpressionValueError& e) {
-    const std::string where = reader->counts_hint();  // names the input's count matrices, if any
-    throw InputError(std::string(e.what()) + (where.empty() ? "" : "; " + where));
+    std::string counts;  // the input's matrices that hold counts, as the flags that read them
+    for (const auto& m : reader->count_matrices())
+      counts += (counts.empty() ? "" : ", ") + (m.use_raw ? std::string("--use-raw") : m.layer.empty() ? std::string("X (no --layer)") : "--layer " + m.layer);
+    throw InputError(std::string(e.what()) + (counts.empty() ? "" : "; '" + o.input + "' holds counts in " + counts) +
+                     " (or --transform none)");
   }
   show_notes(acc.notes(), o.run.quiet);
   stage.finish(std::to_string(stats.n) + " cells x " + std::to_string(n_genes) + " genes");

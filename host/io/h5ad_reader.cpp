@@ -46,31 +46,18 @@ bool looks_like_counts(hid_t file, const std::string& matrix) {
   }
 }
 
-// Which other matrices of the file hold counts, as the options that read them.
-std::string h5ad_counts_hint(const std::string& path, const std::string& current) {
+// The file's other matrices that look like counts.
+std::vector<io::MatrixChoice> h5ad_count_matrices(const std::string& path, const std::string& current) {
   h5::Handle file = h5::open_file(path);
-  std::vector<std::string> found, layers;
-  if (current != "X" && h5::exists(file, "X") && looks_like_counts(file, "X")) found.push_back("X (no --layer)");
+  std::vector<io::MatrixChoice> found;
+  if (current != "X" && h5::exists(file, "X") && looks_like_counts(file, "X")) found.push_back({});
   if (h5::is_group(file, "layers")) {
     h5::Handle g = h5::open_group(file, "layers");
-    for (const auto& name : h5::member_names(g)) {
-      layers.push_back(name);
-      const std::string m = "layers/" + name;
-      if (m != current && looks_like_counts(file, m)) found.push_back("--layer " + name);
-    }
+    for (const auto& name : h5::member_names(g))
+      if ("layers/" + name != current && looks_like_counts(file, "layers/" + name)) found.push_back({name, false});
   }
-  const bool raw = h5::exists(file, "raw/X");
-  if (current != "raw/X" && raw && looks_like_counts(file, "raw/X")) found.push_back("--use-raw (raw/X)");
-  std::string s;
-  if (!found.empty()) {
-    s = "'" + path + "' holds counts in ";
-    for (std::size_t i = 0; i < found.size(); ++i) s += (i == 0 ? "" : ", ") + found[i];
-    return s + " (judged from their first values)";
-  }
-  s = "no other matrix of '" + path + "' looks like counts (layers: ";
-  if (layers.empty()) s += "none";
-  for (std::size_t i = 0; i < layers.size(); ++i) s += (i == 0 ? "" : ", ") + layers[i];
-  return s + (raw ? "; raw/X" : "; no raw") + ")";
+  if (current != "raw/X" && h5::exists(file, "raw/X") && looks_like_counts(file, "raw/X")) found.push_back({"", true});
+  return found;
 }
 
 }  // namespace
@@ -83,23 +70,23 @@ std::unique_ptr<ReaderBase> open_h5ad(const std::string& path, const io::ReaderO
 
   std::string x_path = "X";
   if (!options.layer.empty()) {
-    if (options.use_raw) throw IoError(path + ": --layer and --use-raw both choose the matrix: give one of them");
+    if (options.use_raw) throw OptionError("use_raw", path + ": a layer and raw both choose the matrix to read: give one of them");
     x_path = "layers/" + options.layer;
   } else if (options.use_raw) {
     x_path = "raw/X";
   }
   if (!h5::exists(file, x_path)) {
-    std::string hint = "; the file is not an AnnData file or is truncated";
     if (!options.layer.empty()) {
       std::string names;
       if (h5::is_group(file, "layers")) {
         h5::Handle layers = h5::open_group(file, "layers");
         for (const auto& n : h5::member_names(layers)) names += (names.empty() ? "" : ", ") + n;
       }
-      hint = "; the file's layers (for --layer) are: " + (names.empty() ? std::string("(none)") : names);
+      throw OptionError("layer", path + ": no layer '" + options.layer + "'; the file's layers are: " +
+                                     (names.empty() ? std::string("(none)") : names));
     }
-    if (options.use_raw) hint = "; the file has no raw data: drop --use-raw";
-    throw IoError(path + ": no matrix '" + x_path + "'" + hint);
+    if (options.use_raw) throw OptionError("use_raw", path + ": the file has no raw data (raw/X): drop the option");
+    throw IoError(path + ": no matrix '" + x_path + "'; the file is not an AnnData file or is truncated");
   }
 
   src.gene_names = read_var_names(file, path, options.gene_column, options.use_raw);
@@ -144,7 +131,7 @@ std::unique_ptr<ReaderBase> open_h5ad(const std::string& path, const io::ReaderO
     }
   }
   reader->set_name_sources(genes_from, path + ": obs's index");
-  reader->set_counts_hint([path, x_path] { return h5ad_counts_hint(path, x_path); });
+  reader->set_count_matrices([path, x_path] { return h5ad_count_matrices(path, x_path); });
   return reader;
 }
 

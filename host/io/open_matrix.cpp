@@ -29,28 +29,28 @@ const char* format_name(Format f) {
   return "this input";
 }
 
-// Each option, by its command-line flag, is refused for a format it does not apply to: a
-// silently ignored option reads another matrix than the user asked for.
+// An option given for a format it does not apply to is refused: silently ignored, it would read
+// another matrix than the one asked for. The error names the option as ReaderOptions spells it.
 void check_options(const std::string& path, Format f, const ReaderOptions& o) {
   struct Rule {
     bool given;
-    const char* flag;
+    const char* option;
     bool applies;
     const char* where;
   };
   const bool tenx = f == Format::tenx_dir || f == Format::tenx_h5;
   const Rule rules[] = {
-      {!o.layer.empty(), "--layer", f == Format::h5ad, ".h5ad"},
-      {o.use_raw, "--use-raw", f == Format::h5ad, ".h5ad"},
-      {!o.gene_column.empty(), "--gene-column", f == Format::h5ad || tenx, ".h5ad and 10x"},
-      {!o.genes_file.empty(), "--genes", f == Format::mtx, ".mtx"},
-      {!o.cells_file.empty(), "--cells", f == Format::mtx, ".mtx"},
-      {!o.feature_types.empty(), "--feature-types", tenx, "10x (directory or .h5)"},
+      {!o.layer.empty(), "layer", f == Format::h5ad, ".h5ad"},
+      {o.use_raw, "use_raw", f == Format::h5ad, ".h5ad"},
+      {!o.gene_column.empty(), "gene_column", f == Format::h5ad || tenx, ".h5ad and 10x"},
+      {!o.genes_file.empty(), "genes_file", f == Format::mtx, "MatrixMarket (.mtx)"},
+      {!o.cells_file.empty(), "cells_file", f == Format::mtx, "MatrixMarket (.mtx)"},
+      {!o.feature_types.empty(), "feature_types", tenx, "10x (directory or .h5)"},
   };
   for (const auto& r : rules)
     if (r.given && !r.applies)
-      throw IoError(path + ": " + r.flag + " applies only to " + r.where + " inputs, not to " + format_name(f) +
-                    ", which it would not change: drop " + r.flag);
+      throw OptionError(r.option, path + ": the " + r.option + " option applies only to " + r.where + " inputs, not to " +
+                                      format_name(f) + ", where it would change nothing: drop it");
 }
 
 // Files of other tools that hold single-cell data flashmm does not read: what to convert them to.
@@ -104,8 +104,10 @@ std::unique_ptr<detail::ReaderBase> open_format(const std::string& path, const R
   if (ends_with_nocase(path, ".mtx") || ends_with_nocase(path, ".mtx.gz")) {
     check_options(path, Format::mtx, options);
     if (options.genes_file.empty() || options.cells_file.empty())
-      throw IoError(path + ": a MatrixMarket file needs its gene names and cell ids: give --genes FILE and --cells FILE "
-                    "(one name a line, in row and column order)");
+      throw OptionError(options.genes_file.empty() ? "genes_file" : "cells_file",
+                        path + ": a MatrixMarket file needs its gene names and cell ids: give the file of " +
+                            (options.genes_file.empty() ? "gene names" : "cell ids") +
+                            " (one name a line, in row and column order)");
     auto genes = detail::read_names(options.genes_file, 0);
     auto cells = detail::read_names(options.cells_file, 0);
     return detail::open_mtx(path, std::move(genes), std::move(cells), options.genes_file, options.cells_file);
@@ -138,8 +140,8 @@ std::unique_ptr<detail::ReaderBase> open_format(const std::string& path, const R
   }
   if (ends_with_nocase(path, ".h5") || ends_with_nocase(path, ".hdf5"))
     throw IoError(path + ": is not an HDF5 file (corrupt or truncated?); re-export it");
-  throw IoError(path + ": unknown matrix format; expected .h5ad, a 10x .h5, a 10x directory, .mtx[.gz] with --genes and "
-                "--cells files, or a dense .csv/.tsv of genes x cells");
+  throw IoError(path + ": unknown matrix format; expected .h5ad, a 10x .h5, a 10x directory, .mtx[.gz] with files of "
+                "gene names and cell ids, or a dense .csv/.tsv of genes x cells");
 }
 
 }  // namespace

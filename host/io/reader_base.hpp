@@ -21,7 +21,9 @@ class ReaderBase : public io::MatrixReader {
   const std::string& path() const override { return path_; }
   const std::vector<std::string>& warnings() const override { return warnings_; }
   const std::string& metadata_file() const override { return metadata_file_; }
-  std::string counts_hint() const override { return counts_hint_ ? counts_hint_() : std::string(); }
+  std::vector<io::MatrixChoice> count_matrices() const override {
+    return count_matrices_ ? count_matrices_() : std::vector<io::MatrixChoice>{};
+  }
 
   /// The checks every input passes once its reader has its names (open_matrix calls it):
   /// IoError for no genes or no cells, for an empty name or one holding a tab, newline or
@@ -32,7 +34,7 @@ class ReaderBase : public io::MatrixReader {
   // Set by the format's factory, which knows the file around the matrix.
   void add_warning(std::string w) { warnings_.push_back(std::move(w)); }
   void set_metadata_file(std::string f) { metadata_file_ = std::move(f); }
-  void set_counts_hint(std::function<std::string()> f) { counts_hint_ = std::move(f); }
+  void set_count_matrices(std::function<std::vector<io::MatrixChoice>()> f) { count_matrices_ = std::move(f); }
   /// Where the gene names and cell ids were read (a file, or "FILE: var/_index"), for messages.
   void set_name_sources(std::string genes_from, std::string cells_from) {
     genes_from_ = std::move(genes_from);
@@ -53,7 +55,7 @@ class ReaderBase : public io::MatrixReader {
   std::string genes_from_, cells_from_;  // path_ when empty
   std::vector<std::string> warnings_;
   std::string metadata_file_;
-  std::function<std::string()> counts_hint_;  // computed on demand: it may read the file again
+  std::function<std::vector<io::MatrixChoice>()> count_matrices_;  // on demand: it reads the file again
   Index next_cell_ = 0;
 };
 

@@ -40,8 +40,9 @@ FeatureSelection select_features(const std::vector<std::string>& ids, const std:
   bool use_ids = false;
   if (column == "id" || column == "gene_ids") use_ids = true;
   else if (!column.empty() && column != "name" && column != "gene_symbols")
-    throw IoError(where + ": --gene-column '" + column + "' does not apply to a 10x input, which holds feature ids and "
-                  "names: use 'id' (or 'gene_ids') for the ids, 'name' (or 'gene_symbols', the default) for the names");
+    throw OptionError("gene_column", where + ": a 10x input holds feature ids and names, not '" + column +
+                                         "': give 'id' (or 'gene_ids') for the ids, 'name' (or 'gene_symbols', the "
+                                         "default) for the names");
   const std::vector<std::string>& source = use_ids ? ids : names;
 
   FeatureSelection sel;
@@ -50,8 +51,8 @@ FeatureSelection select_features(const std::vector<std::string>& ids, const std:
   if (types.empty() || all) {
     if (types.empty() && !wanted.empty() && !all &&
         std::any_of(wanted.begin(), wanted.end(), [](const auto& t) { return t != kGeneExpression; }))
-      throw IoError(where + ": lists no feature types (a Cell Ranger v2 file: every feature is a gene); drop "
-                    "--feature-types or give 'Gene Expression'");
+      throw OptionError("feature_types", where + ": lists no feature types (a Cell Ranger v2 file: every feature is a "
+                                           "gene): drop the option or give 'Gene Expression'");
     sel.gene_names = source;
     return sel;
   }
@@ -59,8 +60,9 @@ FeatureSelection select_features(const std::vector<std::string>& ids, const std:
   const std::vector<std::string> keep = wanted.empty() ? std::vector<std::string>{kGeneExpression} : wanted;
   for (const auto& t : keep)
     if (std::none_of(counts.begin(), counts.end(), [&](const auto& p) { return p.first == t; }))
-      throw IoError(where + ": has no features of type '" + t + "'; its feature types are " + listing(counts) +
-                    ": choose them with --feature-types TYPE[,TYPE...] (or 'all')");
+      throw OptionError("feature_types", where + ": has no features of type '" + t +
+                                             (wanted.empty() ? "' (read by default)" : "'") + "; its feature types are " +
+                                             listing(counts) + ": choose among them (or 'all')");
   sel.gene_map.assign(types.size(), -1);
   std::int32_t next = 0;
   for (std::size_t f = 0; f < types.size(); ++f)
@@ -79,8 +81,8 @@ FeatureSelection select_features(const std::vector<std::string>& ids, const std:
   for (const auto& p : counts)
     if (std::find(keep.begin(), keep.end(), p.first) != keep.end()) kept.push_back(p);
   warnings.push_back(where + ": read the features of type " + listing(kept) + " and left out " + listing(left_out) +
-                     ", which are neither fitted nor counted in libsize (--feature-types chooses the types; 'all' "
-                     "reads every feature)");
+                     ", which are neither fitted nor counted in libsize (the feature_types option chooses the "
+                     "types; 'all' reads every feature)");
   return sel;
 }
 

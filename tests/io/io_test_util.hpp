@@ -3,6 +3,8 @@
 // independently of the library, and scratch directories.
 #include <flashmm/io/matrix_reader.hpp>
 
+#include "support/expect.hpp"
+
 #include <hdf5.h>
 
 #include <gtest/gtest.h>
@@ -77,10 +79,18 @@ class ScratchDir {
 /// Runs f, expecting an IoError whose message contains every one of `parts`.
 template <class F>
 void expect_io_error(F&& f, const std::vector<std::string>& parts) {
+  expect_error<IoError>(std::forward<F>(f), parts);
+}
+
+/// Runs f, expecting an OptionError about `option` (as ReaderOptions spells it) whose message
+/// contains every one of `parts`.
+template <class F>
+void expect_option_error(F&& f, const std::string& option, const std::vector<std::string>& parts) {
   try {
     f();
-    ADD_FAILURE() << "no IoError thrown";
-  } catch (const IoError& e) {
+    ADD_FAILURE() << "no OptionError thrown (expected one about " << option << ")";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.option(), option) << e.what();
     const std::string msg = e.what();
     for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "message: " << msg << "\nmissing: " << p;
   }

@@ -230,20 +230,23 @@ TEST(ReaderRules, OptionsThatDoNotApplyToTheInputAreRefused) {
   const auto types = with([](auto& o) { o.feature_types = {"all"}; });
   const auto column = with([](auto& o) { o.gene_column = "id"; });
   const auto cells = with([&](auto& o) { o.cells_file = names.cells_file; });
-  expect_io_error([&] { io::open_matrix(d.file("x.h5ad"), genes); }, {d.file("x.h5ad"), "--genes applies only to .mtx", "drop --genes"});
-  expect_io_error([&] { io::open_matrix(d.file("x.h5ad"), types); }, {"--feature-types applies only to 10x"});
-  expect_io_error([&] { io::open_matrix(d.file("tenx"), layer); }, {d.file("tenx"), "--layer applies only to .h5ad"});
-  expect_io_error([&] { io::open_matrix(d.file("tenx"), raw); }, {"--use-raw"});
-  expect_io_error([&] { io::open_matrix(d.file("x.h5"), cells); }, {"--cells applies only to .mtx"});
-  expect_io_error([&] { io::open_matrix(d.file("x.h5"), layer); }, {"--layer"});
-  expect_io_error([&] { io::open_matrix(d.file("m.mtx"), with([](auto& o) { o.layer = "x"; }, names)); }, {"--layer"});
-  expect_io_error([&] { io::open_matrix(d.file("m.mtx"), with([](auto& o) { o.gene_column = "id"; }, names)); },
-                  {"--gene-column applies only to .h5ad and 10x"});
-  expect_io_error([&] { io::open_matrix(d.file("dense.csv"), column); }, {d.file("dense.csv"), "--gene-column"});
-  expect_io_error([&] { io::open_matrix(d.file("dense.csv"), genes); }, {"--genes"});
-  // --gene-column on a 10x input takes only the two columns 10x files have.
-  expect_io_error([&] { io::open_matrix(d.file("tenx"), with([](auto& o) { o.gene_column = "symbol"; })); },
-                  {"--gene-column 'symbol'", "'id'", "'name'"});
+  const std::string h5ad = d.file("x.h5ad"), tenx = d.file("tenx"), h5 = d.file("x.h5"), mtx = d.file("m.mtx"),
+                    dense = d.file("dense.csv");
+  expect_option_error([&] { io::open_matrix(h5ad, genes); }, "genes_file",
+                      {h5ad, "applies only to MatrixMarket (.mtx) inputs, not to an .h5ad input", "drop it"});
+  expect_option_error([&] { io::open_matrix(h5ad, types); }, "feature_types", {"applies only to 10x"});
+  expect_option_error([&] { io::open_matrix(tenx, layer); }, "layer", {tenx, "applies only to .h5ad inputs, not to a 10x directory"});
+  expect_option_error([&] { io::open_matrix(tenx, raw); }, "use_raw", {tenx});
+  expect_option_error([&] { io::open_matrix(h5, cells); }, "cells_file", {"not to a 10x .h5 input"});
+  expect_option_error([&] { io::open_matrix(h5, layer); }, "layer", {h5});
+  expect_option_error([&] { io::open_matrix(mtx, with([](auto& o) { o.layer = "x"; }, names)); }, "layer", {mtx});
+  expect_option_error([&] { io::open_matrix(mtx, with([](auto& o) { o.gene_column = "id"; }, names)); }, "gene_column",
+                      {"applies only to .h5ad and 10x inputs"});
+  expect_option_error([&] { io::open_matrix(dense, column); }, "gene_column", {dense, "a dense text input"});
+  expect_option_error([&] { io::open_matrix(dense, genes); }, "genes_file", {dense});
+  // gene_column on a 10x input takes only the two columns 10x files have.
+  expect_option_error([&] { io::open_matrix(tenx, with([](auto& o) { o.gene_column = "symbol"; })); }, "gene_column",
+                      {"not 'symbol'", "'id'", "'name'"});
   EXPECT_EQ(io::open_matrix(d.file("tenx"), column)->gene_names().front(), "ID_g0");
   EXPECT_EQ(io::open_matrix(d.file("x.h5"), column)->gene_names().front(), "ID_g0");
 }
@@ -305,12 +308,13 @@ TEST(ReaderRules, TenxFeatureTypesReadGeneExpressionByDefault) {
     EXPECT_EQ(antibody.values, std::vector<double>{summed().values[2]});
     io::ReaderOptions peaks;
     peaks.feature_types = {"Peaks"};
-    expect_io_error([&] { io::open_matrix(path, peaks); },
-                    {"no features of type 'Peaks'", "'Gene Expression' (2), 'Antibody Capture' (1)", "--feature-types"});
+    expect_option_error([&] { io::open_matrix(path, peaks); }, "feature_types",
+                        {"no features of type 'Peaks'", "'Gene Expression' (2), 'Antibody Capture' (1)"});
   }
   // Only antibodies: nothing to read by default, and the message says what there is.
   write_tenx_dir_entries(d.file("adt"), e, std::vector<std::string>(4, "Antibody Capture"));
-  expect_io_error([&] { io::open_matrix(d.file("adt")); }, {"no features of type 'Gene Expression'", "'Antibody Capture' (4)"});
+  expect_option_error([&] { io::open_matrix(d.file("adt")); }, "feature_types",
+                      {"no features of type 'Gene Expression' (read by default)", "'Antibody Capture' (4)"});
 }
 
 TEST(ReaderRules, LzfCompressedH5adSaysTheFilterIsMissingAndHowToRewrite) {

@@ -126,7 +126,7 @@ TEST(SummaryStatsErrors, BadValuesNameTheGeneAndCell) {
                      {"Gene4", "not finite"});
   y(10, 3) = -2;
   expect_error<InputError>([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, y); },
-                     {"Gene4", "cell 11", "not a count", "--transform none", "--layer counts"});
+                     {"Gene4", "cell 11", "not a count", "transform 'none'", "another layer, or raw"});
   // A log-normalised value is refused the same way, with its position in the error's fields.
   y(10, 3) = 0.6931471805599453;
   try {

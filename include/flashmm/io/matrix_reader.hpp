@@ -62,6 +62,14 @@ struct ReaderOptions {
   int threads = 0;
 };
 
+/// One matrix of an input, as ReaderOptions chooses it: X (layer empty, use_raw false),
+/// layers/`layer`, or raw/X (use_raw).
+struct MatrixChoice {
+  std::string layer;
+  bool use_raw = false;
+  bool operator==(const MatrixChoice&) const = default;
+};
+
 /// A matrix of n_cells() cells x n_genes() genes read as consecutive blocks of cells.
 /// Not thread-safe: one consumer at a time.
 class MatrixReader {
@@ -91,10 +99,10 @@ class MatrixReader {
     static const std::string none;
     return none;
   }
-  /// Where the input holds counts other than the matrix read (an .h5ad's integer layers, or
-  /// raw), as a sentence naming the options that read them (e.g. "--layer counts"); "" when
-  /// there is nothing to suggest. Meant for an error about values that are not counts.
-  virtual std::string counts_hint() const { return {}; }
+  /// The input's other matrices whose first values are counts (integers >= 0), by the options
+  /// that read them: an .h5ad's X, layers and raw; empty for formats with one matrix. Advice
+  /// for an ExpressionValueError (it reads the file again); reading one checks every value.
+  virtual std::vector<MatrixChoice> count_matrices() const { return {}; }
 
   /// Fills `chunk` with the next min(max_cells, cells left) cells (max_cells >= 1) and returns
   /// true, or returns false (chunk emptied) once every cell was handed out. The chunk's vectors
