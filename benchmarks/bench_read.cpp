@@ -7,7 +7,11 @@
 //                    already in memory, with E = 0 libdeflate, 1 zlib (bytes_per_second of
 //                    inflated bytes; nnz_per_s = that / 8, a float32 value and an int32 index);
 //   ReadMatrix/F/T:  open_matrix(F) with T threads and every chunk of 20,000 cells handed out
-//                    (nnz_per_s), the file in the page cache.
+//                    (nnz_per_s), the file in the page cache;
+//   ReadHdf5/F:      the reading before direct decoding, as a baseline: H5Dread of each chunk of
+//                    20,000 cells' indices (int32) and data (double), HDF5 inflating on one thread.
+// On a machine shared with other work the wall-clock rates fall with the load; the *_per_cpu_s
+// counters divide by the CPU time the work itself used (all its threads), which does not.
 #include <flashmm/io/matrix_reader.hpp>
 
 #include "io/hdf5_util.hpp"
@@ -18,6 +22,10 @@
 #include <libdeflate.h>
 #endif
 
+#include <sys/resource.h>
+#include <time.h>
+
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +37,26 @@
 namespace {
 
 namespace h5 = flashmm::detail::h5;
+
+// CPU seconds of the calling thread, and of the whole process (every thread).
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto s = [](const timeval& v) { return static_cast<double>(v.tv_sec) + 1e-6 * static_cast<double>(v.tv_usec); };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Adds the threads' CPU time in microseconds.
+struct CpuTotal {
+  std::atomic<std::int64_t> us{0};
+  void add(double seconds) { us += static_cast<std::int64_t>(seconds * 1e6); }
+  double seconds() const { return 1e-6 * static_cast<double>(us.load()); }
+};
 
 std::vector<std::string> files() {
   std::vector<std::string> out;
@@ -43,21 +71,27 @@ std::vector<std::string> files() {
 void BM_MemoryRead(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));
   std::vector<std::uint64_t> buf((std::size_t{1} << 30) / 8, 1);
+  CpuTotal cpu;
   for (auto _ : state) {
     std::vector<std::uint64_t> sums(static_cast<std::size_t>(threads), 0);
     std::vector<std::thread> pool;
     const std::size_t part = buf.size() / static_cast<std::size_t>(threads);
     for (int t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
+        const double c0 = thread_cpu_s();
         std::uint64_t s = 0;
         const std::uint64_t* p = buf.data() + static_cast<std::size_t>(t) * part;
         for (std::size_t i = 0; i < part; ++i) s += p[i];
         sums[static_cast<std::size_t>(t)] = s;
+        cpu.add(thread_cpu_s() - c0);
       });
     for (auto& th : pool) th.join();
     benchmark::DoNotOptimize(sums.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(buf.size() * 8));
+  const double bytes = static_cast<double>(state.iterations()) * static_cast<double>(buf.size() * 8);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  // Per CPU-second of one thread: what one core reads when it runs.
+  state.counters["bytes_per_cpu_s"] = bytes / cpu.seconds();
 }
 BENCHMARK(BM_MemoryRead)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -65,15 +99,22 @@ void BM_MemoryCopy(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));
   const std::size_t bytes = std::size_t{1} << 29;
   std::vector<char> a(bytes, 1), b(bytes, 0);
+  CpuTotal cpu;
   for (auto _ : state) {
     std::vector<std::thread> pool;
     const std::size_t part = bytes / static_cast<std::size_t>(threads);
     for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { std::memcpy(b.data() + t * part, a.data() + t * part, part); });
+      pool.emplace_back([&, t] {
+        const double c0 = thread_cpu_s();
+        std::memcpy(b.data() + t * part, a.data() + t * part, part);
+        cpu.add(thread_cpu_s() - c0);
+      });
     for (auto& th : pool) th.join();
     benchmark::DoNotOptimize(b.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(2 * bytes));
+  const double moved = static_cast<double>(state.iterations()) * static_cast<double>(2 * bytes);
+  state.SetBytesProcessed(static_cast<std::int64_t>(moved));
+  state.counters["bytes_per_cpu_s"] = moved / cpu.seconds();
 }
 BENCHMARK(BM_MemoryCopy)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -130,6 +171,7 @@ void BM_Inflate(benchmark::State& state, std::string path) {
     return;
   }
 #endif
+  const double c0 = thread_cpu_s();
   for (auto _ : state) {
     total = 0;
     for (const auto& p : parts)
@@ -153,12 +195,16 @@ void BM_Inflate(benchmark::State& state, std::string path) {
 #endif
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(total));
   state.counters["nnz_per_s"] = benchmark::Counter(static_cast<double>(total) / 8.0, benchmark::Counter::kIsIterationInvariantRate);
+  const double cpu = thread_cpu_s() - c0;
+  state.counters["bytes_per_cpu_s"] = static_cast<double>(total) * static_cast<double>(state.iterations()) / cpu;
+  state.counters["nnz_per_cpu_s"] = static_cast<double>(total) * static_cast<double>(state.iterations()) / 8.0 / cpu;
 }
 
 void BM_ReadMatrix(benchmark::State& state, std::string path) {
   flashmm::io::ReaderOptions o;
   o.threads = static_cast<int>(state.range(1));
   std::int64_t nnz = 0;
+  const double c0 = process_cpu_s();
   for (auto _ : state) {
     auto r = flashmm::io::open_matrix(path, o);
     flashmm::io::CellChunk c;
@@ -166,8 +212,39 @@ void BM_ReadMatrix(benchmark::State& state, std::string path) {
     while (r->next_chunk(c, 20000)) nnz += c.nnz();
     benchmark::DoNotOptimize(c.values.data());
   }
+  const double cpu = process_cpu_s() - c0;
   state.counters["nnz"] = static_cast<double>(nnz);
   state.counters["nnz_per_s"] = benchmark::Counter(static_cast<double>(nnz), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["cpu_s"] = cpu / static_cast<double>(state.iterations());
+  state.counters["nnz_per_cpu_s"] = static_cast<double>(nnz) * static_cast<double>(state.iterations()) / cpu;
+}
+
+void BM_ReadHdf5(benchmark::State& state, std::string path) {
+  std::int64_t nnz = 0;
+  const double c0 = process_cpu_s();
+  for (auto _ : state) {
+    h5::Handle f = h5::open_file(path);
+    h5::Handle data = h5::open_dataset(f, "X/data"), indices = h5::open_dataset(f, "X/indices");
+    const auto indptr = h5::read_all<std::int64_t>(h5::open_dataset(f, "X/indptr"));
+    std::vector<std::int32_t> idx;
+    std::vector<double> val;
+    nnz = 0;
+    for (std::size_t a = 0; a + 1 < indptr.size(); a += 20000) {
+      const std::size_t b = std::min(indptr.size() - 1, a + 20000);
+      const std::int64_t start = indptr[a], count = indptr[b] - indptr[a];
+      idx.resize(static_cast<std::size_t>(count));
+      val.resize(static_cast<std::size_t>(count));
+      h5::read_slice(indices, H5T_NATIVE_INT32, start, count, idx.data());
+      h5::read_slice(data, H5T_NATIVE_DOUBLE, start, count, val.data());
+      nnz += count;
+    }
+    benchmark::DoNotOptimize(val.data());
+  }
+  const double cpu = process_cpu_s() - c0;
+  state.counters["nnz"] = static_cast<double>(nnz);
+  state.counters["nnz_per_s"] = benchmark::Counter(static_cast<double>(nnz), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["cpu_s"] = cpu / static_cast<double>(state.iterations());
+  state.counters["nnz_per_cpu_s"] = static_cast<double>(nnz) * static_cast<double>(state.iterations()) / cpu;
 }
 
 }  // namespace
@@ -178,6 +255,9 @@ int main(int argc, char** argv) {
     const std::string label = "/" + std::to_string(i);
     benchmark::RegisterBenchmark(("BM_Inflate" + label).c_str(), BM_Inflate, list[i])
         ->ArgsProduct({{static_cast<std::int64_t>(i)}, {0, 1}})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_ReadHdf5" + label).c_str(), BM_ReadHdf5, list[i])
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(("BM_ReadMatrix" + label).c_str(), BM_ReadMatrix, list[i])

@@ -134,8 +134,10 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
     stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end, [&](Index done) { stage.update(done); });
   } catch (const ExpressionValueError& e) {
     std::string counts;  // the input's matrices that hold counts, as the flags that read them
-    for (const auto& m : reader->count_matrices())
-      counts += (counts.empty() ? "" : ", ") + (m.use_raw ? std::string("--use-raw") : m.layer.empty() ? std::string("X (no --layer)") : "--layer " + m.layer);
+    for (const auto& m : reader->count_matrices()) {
+      const std::string flag = m.use_raw ? "--use-raw" : m.layer.empty() ? "X (no --layer)" : "--layer " + m.layer;
+      counts += (counts.empty() ? "" : ", ") + flag;
+    }
     throw InputError(std::string(e.what()) + (counts.empty() ? "" : "; '" + o.input + "' holds counts in " + counts) +
                      " (or --transform none)");
   }

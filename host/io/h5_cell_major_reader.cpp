@@ -130,7 +130,7 @@ class CellMajorReader final : public H5ReaderBase {
     const std::int64_t start = indptr_[static_cast<std::size_t>(plan.first_cell)];
     const auto n_idx = static_cast<Index>(plan.indices.size());
     const auto n_tasks = n_idx + static_cast<Index>(plan.data.size());
-    std::vector<Index> bad_at(plan.indices.size(), -1);
+    std::vector<Index> bad_at(plan.indices.size(), -1), breaks(plan.indices.size(), 0);
     std::vector<std::string> bad_value(plan.indices.size());
     // A small chunk on this thread alone: it reuses the stored chunks its scratch holds.
     const int threads = static_cast<std::int64_t>(count) < kAheadEntries ? 1 : threads_;
@@ -141,6 +141,9 @@ class CellMajorReader final : public H5ReaderBase {
         const Index at = direct_indices_->decode(p, s, out.indices.data() + (p.first - start), file_genes_,
                                                  bad_value[static_cast<std::size_t>(t)]);
         if (at >= 0) bad_at[static_cast<std::size_t>(t)] = p.first - start + at;
+        // The order within the piece while it is in cache; its first step, across pieces, below.
+        const std::int64_t lo = p.first - start;
+        breaks[static_cast<std::size_t>(t)] = order_breaks(out, lo + 1, lo + p.count);
       } else {
         const DatasetPiece& p = plan.data[static_cast<std::size_t>(t - n_idx)];
         direct_data_->decode(p, s, out.values.data() + (p.first - start));
@@ -148,7 +151,12 @@ class CellMajorReader final : public H5ReaderBase {
     });
     for (std::size_t t = 0; t < bad_at.size(); ++t)
       if (bad_at[t] >= 0) throw_bad_gene(out, plan.first_cell, bad_at[t], bad_value[t]);
-    finish(out);
+    Index total = 0;
+    for (std::size_t t = 0; t < breaks.size(); ++t) {
+      const std::int64_t lo = plan.indices[t].first - start;
+      total += breaks[t] + order_breaks(out, lo, lo + 1);
+    }
+    finish(out, total);
   }
 
   // Chunks of cells differ a little in entries: growing by a quarter at a time spares a copy
@@ -184,16 +192,24 @@ class CellMajorReader final : public H5ReaderBase {
                   std::to_string(file_genes_ - 1) + "; the file is corrupt or inconsistent");
   }
 
-  // Features left out, then each cell in order with repeated entries summed.
-  void finish(io::CellChunk& out) const {
-    if (!gene_map_.empty()) apply_gene_map(out, gene_map_);
-    constexpr Index kCells = 4096;
-    const Index blocks = (out.n_cells + kCells - 1) / kCells;
-    std::vector<char> ok(static_cast<std::size_t>(blocks), 1);
-    parallel_for_blocks(out.n_cells, threads_, kCells, [&](Index c0, Index c1) {
-      ok[static_cast<std::size_t>(c0 / kCells)] = cells_are_canonical(out, c0, c1) ? 1 : 0;
-    });
-    if (std::find(ok.begin(), ok.end(), 0) != ok.end()) canonicalize_cells(out);
+  // Features left out, then each cell in order with repeated entries summed. `breaks`: the
+  // order breaks of the chunk as decoded (order_breaks), or -1 when not counted yet.
+  void finish(io::CellChunk& out, Index breaks = -1) const {
+    if (!gene_map_.empty()) {
+      apply_gene_map(out, gene_map_);
+      breaks = -1;
+    }
+    if (breaks < 0) {
+      constexpr Index kCells = 4096;
+      std::vector<Index> per_block(static_cast<std::size_t>((out.n_cells + kCells - 1) / kCells), 0);
+      parallel_for_blocks(out.n_cells, threads_, kCells, [&](Index c0, Index c1) {
+        per_block[static_cast<std::size_t>(c0 / kCells)] =
+            order_breaks(out, out.indptr[static_cast<std::size_t>(c0)], out.indptr[static_cast<std::size_t>(c1)]);
+      });
+      breaks = 0;
+      for (Index b : per_block) breaks += b;
+    }
+    if (breaks > 0) canonicalize_cells(out);
   }
 
   h5::Handle data_, indices_;

@@ -229,8 +229,9 @@ void H5DirectReader::plan(Index offset, Index count, std::vector<DatasetPiece>& 
     p.chunk = c;
     p.first = std::max(offset, c * st.chunk_elements);
     p.count = std::min(offset + count, (c + 1) * st.chunk_elements) - p.first;
+    // Only the first chunk can be taken from the scratch: decoding the others may replace it.
     bool have = false;
-    if (cached != nullptr)
+    if (cached != nullptr && c == c0)
       for (const auto& d : cached->decoded) have = have || (d.dataset == this && d.chunk == c);
     if (!have) {
       // HDF5 finds the chunk in its index (a B-tree lookup) and copies it as stored.

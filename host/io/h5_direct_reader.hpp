@@ -67,8 +67,9 @@ class H5DirectReader {
 
   /// Splits elements [offset, offset + count) into pieces of at most one stored chunk each (in
   /// order), appending them to `pieces`, and reads each chunk as stored with HDF5: call it on the
-  /// thread that uses HDF5. `cached` (may be null) tells which chunks a scratch already holds
-  /// decoded; their bytes are not read again.
+  /// thread that uses HDF5. `cached` (may be null) is the scratch that will decode the pieces, in
+  /// order: when it holds the first chunk decoded (a chunk of cells smaller than a stored chunk
+  /// starts where the last ended), its bytes are not read again.
   void plan(Index offset, Index count, std::vector<DatasetPiece>& pieces, const DecodeScratch* cached = nullptr);
 
   /// Decodes piece `p` into out[0, p.count) (no HDF5 call: any thread, one scratch per thread).

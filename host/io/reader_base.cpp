@@ -58,6 +58,25 @@ bool mostly_barcodes(const std::vector<std::string>& names) {
   return n > 0 && 10 * hits >= 9 * n;
 }
 
+// The first name equal to an earlier one, as (earlier, later) positions; (-1, -1) when all differ.
+// An open-addressing table of positions: 10^7 cell ids without a node each.
+std::pair<std::int64_t, std::int64_t> first_repeat(const std::vector<std::string>& names) {
+  std::size_t size = 16;
+  while (size < 2 * names.size()) size *= 2;
+  std::vector<std::uint32_t> slot(size, 0);  // position + 1; 0: empty
+  const std::hash<std::string_view> hash;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t h = hash(names[i]) & (size - 1);; h = (h + 1) & (size - 1)) {
+      if (slot[h] == 0) {
+        slot[h] = static_cast<std::uint32_t>(i + 1);
+        break;
+      }
+      if (names[slot[h] - 1] == names[i]) return {static_cast<std::int64_t>(slot[h] - 1), static_cast<std::int64_t>(i)};
+    }
+  }
+  return {-1, -1};
+}
+
 }  // namespace
 
 bool ReaderBase::begin_chunk(io::CellChunk& chunk, Index max_cells, bool keep_buffers) {
@@ -84,17 +103,13 @@ void ReaderBase::check_names() {
   check_text(gene_names_, genes_from, "gene name");
   check_text(cell_ids_, cells_from, "cell id");
 
-  std::unordered_map<std::string_view, std::size_t> seen;
-  seen.reserve(cell_ids_.size());
-  for (std::size_t i = 0; i < cell_ids_.size(); ++i) {
-    const auto [it, fresh] = seen.emplace(cell_ids_[i], i);
-    if (!fresh)
-      throw IoError(cells_from + ": cell id " + shown(cell_ids_[i]) + " appears more than once (cells " +
-                    std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
-                    "); cell ids must be unique, or cells would share a metadata row: make them unique where the "
-                    "file is written (scanpy: adata.obs_names_make_unique(); barcodes of several 10x samples: "
-                    "prefix each with its sample)");
-  }
+  const auto [first, again] = first_repeat(cell_ids_);
+  if (again >= 0)
+    throw IoError(cells_from + ": cell id " + shown(cell_ids_[static_cast<std::size_t>(again)]) +
+                  " appears more than once (cells " + std::to_string(first + 1) + " and " + std::to_string(again + 1) +
+                  "); cell ids must be unique, or cells would share a metadata row: make them unique where the "
+                  "file is written (scanpy: adata.obs_names_make_unique(); barcodes of several 10x samples: "
+                  "prefix each with its sample)");
 
   std::string example;
   const Index renamed = make_unique_names(gene_names_, example);
@@ -135,24 +150,22 @@ Index make_unique_names(std::vector<std::string>& names, std::string& example) {
   return static_cast<Index>(repeats.size());
 }
 
-bool cells_are_canonical(const io::CellChunk& chunk, Index c0, Index c1) {
-  const auto b = chunk.indptr[static_cast<std::size_t>(c0)], e = chunk.indptr[static_cast<std::size_t>(c1)];
+Index order_breaks(const io::CellChunk& chunk, std::int64_t lo, std::int64_t hi) {
   const std::int32_t* idx = chunk.indices.data();
   // Steps that do not go up, over all entries (a loop without exits, so it vectorises), less
   // those where a cell starts.
-  std::int64_t drops = 0;
-  for (auto k = b + 1; k < e; ++k) drops += idx[k] <= idx[k - 1] ? 1 : 0;
-  std::int64_t last = b;
-  for (Index c = c0 + 1; c < c1; ++c) {
-    const auto start = chunk.indptr[static_cast<std::size_t>(c)];
-    if (start > last && start < e) drops -= idx[start] <= idx[start - 1] ? 1 : 0;
-    last = std::max(last, start);
+  Index breaks = 0;
+  for (auto k = std::max<std::int64_t>(lo, 1); k < hi; ++k) breaks += idx[k] <= idx[k - 1] ? 1 : 0;
+  auto c = std::upper_bound(chunk.indptr.begin(), chunk.indptr.end(), std::max<std::int64_t>(lo, 1) - 1);
+  for (std::int64_t last = -1; c != chunk.indptr.end() && *c < hi; ++c) {
+    if (*c != last && *c >= 1) breaks -= idx[*c] <= idx[*c - 1] ? 1 : 0;
+    last = *c;
   }
-  return drops == 0;
+  return breaks;
 }
 
 void canonicalize_cells(io::CellChunk& chunk) {
-  if (cells_are_canonical(chunk, 0, chunk.n_cells)) return;
+  if (order_breaks(chunk, 0, chunk.indptr.back()) == 0) return;
   std::vector<std::size_t> order;
   std::vector<std::int32_t> idx;
   std::vector<double> val;

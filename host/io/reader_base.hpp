@@ -68,9 +68,10 @@ Index make_unique_names(std::vector<std::string>& names, std::string& example);
 /// entries of one (cell, gene) summed in the order they come (the order the file stores them),
 /// sorting stably where a cell is out of order. Cells already in that form are left untouched.
 void canonicalize_cells(io::CellChunk& chunk);
-/// Whether every cell in [c0, c1) of the chunk already has strictly ascending gene indices (so
-/// canonicalize_cells would change nothing there).
-bool cells_are_canonical(const io::CellChunk& chunk, Index c0, Index c1);
+/// The entries k in [lo, hi) of the chunk, other than the first of a cell, whose gene index does
+/// not exceed the one before (k = lo counts when lo is inside a cell): none in a range of whole
+/// cells means canonicalize_cells would change nothing there. chunk.indptr must be set.
+Index order_breaks(const io::CellChunk& chunk, std::int64_t lo, std::int64_t hi);
 
 /// Removes the entries of features a selection leaves out and renumbers the others:
 /// gene_map[file gene] is the gene's column or -1. Keeps each cell's order.

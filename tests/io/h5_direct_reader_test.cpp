@@ -143,6 +143,25 @@ TEST(H5DirectReader, OtherFiltersAreLeftToHdf5) {
   EXPECT_NE(direct.why_not_direct().find("filter 3"), std::string::npos) << direct.why_not_direct();
 }
 
+// A cell whose only step down falls between two stored chunks (entries 0 and 1 in one, entry 2
+// in the next), where no one decoding task sees both sides.
+TEST(H5DirectReader, AnOrderBreakBetweenStoredChunksIsFound) {
+  ScratchDir dir("direct_break");
+  Entries e;
+  for (int g = 0; g < 6; ++g) e.genes.push_back("g" + std::to_string(g));
+  e.cells = {"c0", "c1"};
+  e.list = {{0, 0, 1}, {0, 5, 2}, {0, 3, 3}, {1, 2, 4}, {1, 2, 5}};
+  write_h5ad_entries(dir.file("x.h5ad"), e, false, {true, 2, false, 4, false});
+  for (int threads : {1, 2}) {
+    io::ReaderOptions o;
+    o.threads = threads;
+    auto r = io::open_matrix(dir.file("x.h5ad"), o);
+    const WholeMatrix m = gather(*r, 2);
+    EXPECT_EQ(m.indices, (std::vector<std::int32_t>{0, 3, 5, 2}));
+    EXPECT_EQ(m.values, (std::vector<double>{1, 3, 2, 9}));
+  }
+}
+
 Entries entries_of(const WholeMatrix& m) {
   Entries e;
   e.genes = m.genes;

@@ -101,6 +101,23 @@ TEST(ReaderRules, RepeatedEntriesAreSummedInFileOrderByEveryReader) {
     for (Index chunk : {1, 2, 3}) EXPECT_EQ(read_all(d.file(f), names, chunk), want) << f << " chunk " << chunk;
 }
 
+TEST(ReaderRules, OrderBreaksCountStepsDownWithinCellsOnly) {
+  io::CellChunk c;
+  c.n_cells = 4;
+  c.indptr = {0, 3, 3, 5, 7};
+  c.indices = {0, 4, 2, 1, 3, 9, 9};  // cell 0 steps down once, cell 2 starts below cell 0's end, cell 3 repeats
+  c.values = {1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(detail::order_breaks(c, 0, 7), 2);
+  EXPECT_EQ(detail::order_breaks(c, 3, 5), 0);  // cell 2 alone
+  EXPECT_EQ(detail::order_breaks(c, 2, 3), 1);  // the step 4 -> 2 inside cell 0
+  EXPECT_EQ(detail::order_breaks(c, 3, 4), 0);  // entry 3 starts a cell
+  EXPECT_EQ(detail::order_breaks(c, 6, 7), 1);  // 9 -> 9 inside cell 3
+  detail::canonicalize_cells(c);
+  EXPECT_EQ(c.indptr, (std::vector<std::int64_t>{0, 3, 3, 5, 6}));
+  EXPECT_EQ(c.indices, (std::vector<std::int32_t>{0, 2, 4, 1, 3, 9}));
+  EXPECT_EQ(c.values, (std::vector<double>{1, 3, 2, 4, 5, 13}));
+}
+
 TEST(ReaderRules, GeneIndexOutsideTheGenesNamesCellAndIndexInEveryCellMajorLayout) {
   ScratchDir d("gene_bounds");
   Entries e = with_repeats();

@@ -71,7 +71,9 @@ struct MatrixChoice {
 };
 
 /// A matrix of n_cells() cells x n_genes() genes read as consecutive blocks of cells.
-/// Not thread-safe: one consumer at a time.
+/// Not thread-safe: one consumer at a time. A reader may decode the next block on threads of its
+/// own while the caller works on the current one; those threads never call HDF5, so the caller
+/// may use HDF5 meanwhile.
 class MatrixReader {
  public:
   virtual ~MatrixReader() = default;
