@@ -89,7 +89,8 @@ SparseRows sparse_rows(const SparseRowMatrix& Z) {
   if (!std::isfinite(v)) {
     msg << " is not finite: remove or repair the non-finite values before fitting";
   } else {
-    msg << " is not a count (an integer >= 0), but the log2p1 transform (log2(1 + x)) models counts, and libsize "
+    msg << (v < 0 ? " is negative, so not a count" : " is not a count")
+        << " (an integer >= 0), but the log2p1 transform (log2(1 + x)) models counts, and libsize "
            "sums them: the matrix looks normalised or log-transformed. Read the input's counts instead (another "
            "layer, or raw), or use the transform 'none' for values already on the scale to be modelled";
   }
