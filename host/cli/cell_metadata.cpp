@@ -29,12 +29,14 @@ std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& row
 Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader& reader) {
   Metadata meta;
   std::string from;
-  if (!source.metadata_file.empty()) {
+  // Without --metadata: the metadata file the input carries (a 10x directory's metadata.csv).
+  const std::string& csv = source.metadata_file.empty() ? reader.metadata_file() : source.metadata_file;
+  if (!csv.empty()) {
     MetadataCsvOptions o;
     o.categorical = source.categorical;
     o.delimiter = source.delimiter;
-    meta = read_metadata_csv(source.metadata_file, o);
-    from = "--metadata '" + source.metadata_file + "'";
+    meta = read_metadata_csv(csv, o);
+    from = (source.metadata_file.empty() ? "'" : "--metadata '") + csv + "'";
   } else if (detail::ends_with_nocase(source.input, ".h5ad")) {
     meta = io::read_h5ad_obs(source.input);
     from = "obs of '" + source.input + "'";

@@ -10,7 +10,7 @@ namespace flashmm::cli {
 
 struct MetadataSource {
   std::string input;                     ///< the matrix file (its obs is used for .h5ad)
-  std::string metadata_file;             ///< --metadata; empty: the input's obs (h5ad only)
+  std::string metadata_file;             ///< --metadata; empty: the input's own (h5ad obs, 10x metadata.csv)
   std::vector<std::string> categorical;  ///< --categorical
   char delimiter = '\0';                 ///< --metadata-sep; '\0': from the file name
 };

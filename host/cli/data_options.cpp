@@ -51,8 +51,9 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
   sub->add_option("--layer", o.reader.layer, "h5ad: read layers/NAME instead of X");
   sub->add_flag("--use-raw", o.reader.use_raw, "h5ad: read raw/X");
   sub->add_option("--gene-column", o.reader.gene_column, "h5ad: var column with gene names; 10x: 'id' for feature ids");
-  sub->add_option("--genes", o.reader.genes_file, ".mtx: file of gene names, one a line");
-  sub->add_option("--cells", o.reader.cells_file, ".mtx: file of cell ids, one a line");
+  sub->add_option("--genes,--genes-file", o.reader.genes_file, ".mtx: file of gene names, one a line");
+  sub->add_option("--cells,--cells-file", o.reader.cells_file, ".mtx: file of cell ids, one a line");
+  sub->add_option("--feature-types", o.reader.feature_types, "10x: feature types to read (default 'Gene Expression'; 'all')")->delimiter(',');
   add_run_options(sub, o.run);
 }
 
@@ -82,7 +83,13 @@ CellRange parse_cell_range(const std::string& text) {
 SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                                   const std::function<void(const DesignBuilder&)>& before_stream,
                                   io::StatsProvenance* provenance) {
-  auto reader = io::open_matrix(o.input, o.reader);
+  io::ReaderOptions reading = o.reader;
+  reading.threads = o.run.threads;
+  auto reader = io::open_matrix(o.input, reading);
+  show_warnings(reader->warnings(), o.run.quiet);
+  if (o.metadata.empty() && !reader->metadata_file().empty())
+    show_note("cell metadata from '" + reader->metadata_file() + "' (found beside the matrix; --metadata reads another)",
+              o.run.quiet);
   const Index n_cells = reader->n_cells(), n_genes = reader->n_genes();
   const Index end = range.end < 0 ? n_cells : range.end;
   if (end > n_cells)
@@ -122,8 +129,18 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
   CellStreamAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
                             parse_device(o.run.device));
-  SummaryStats stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end,
-                                        [&](Index done) { stage.update(done); });
+  SummaryStats stats;
+  try {
+    stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end, [&](Index done) { stage.update(done); });
+  } catch (const ExpressionValueError& e) {
+    std::string counts;  // the input's matrices that hold counts, as the flags that read them
+    for (const auto& m : reader->count_matrices()) {
+      const std::string flag = m.use_raw ? "--use-raw" : m.layer.empty() ? "X (no --layer)" : "--layer " + m.layer;
+      counts += (counts.empty() ? "" : ", ") + flag;
+    }
+    throw InputError(std::string(e.what()) + (counts.empty() ? "" : "; '" + o.input + "' holds counts in " + counts) +
+                     " (or --transform none)");
+  }
   show_notes(acc.notes(), o.run.quiet);
   stage.finish(std::to_string(stats.n) + " cells x " + std::to_string(n_genes) + " genes");
   if (provenance != nullptr) {

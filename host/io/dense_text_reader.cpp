@@ -85,6 +85,6 @@ class DenseTextReader final : public ReaderBase {
 
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> open_dense_text(const std::string& path) { return std::make_unique<DenseTextReader>(path); }
+std::unique_ptr<ReaderBase> open_dense_text(const std::string& path) { return std::make_unique<DenseTextReader>(path); }
 
 }  // namespace flashmm::detail

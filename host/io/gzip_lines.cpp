@@ -140,9 +140,9 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
-std::vector<std::string> read_names(const std::string& path, std::size_t column) {
+std::vector<std::vector<std::string>> read_name_table(const std::string& path) {
   GzipLineReader in(path);
-  std::vector<std::string> out;
+  std::vector<std::vector<std::string>> out;
   std::string_view line;
   Index blank_run = 0;
   while (in.next(line)) {
@@ -152,9 +152,16 @@ std::vector<std::string> read_names(const std::string& path, std::size_t column)
     }
     if (blank_run > 0)
       throw IoError(path + ": line " + std::to_string(in.line_number() - blank_run) + " is empty; every line must hold a name");
-    const auto fields = split(line, '\t');
-    out.emplace_back(unquote(fields[std::min(column, fields.size() - 1)]));
+    std::vector<std::string> row;
+    for (auto f : split(line, '\t')) row.emplace_back(unquote(f));
+    out.push_back(std::move(row));
   }
+  return out;
+}
+
+std::vector<std::string> read_names(const std::string& path, std::size_t column) {
+  std::vector<std::string> out;
+  for (auto& row : read_name_table(path)) out.push_back(std::move(row[std::min(column, row.size() - 1)]));
   return out;
 }
 

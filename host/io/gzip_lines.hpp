@@ -60,6 +60,9 @@ std::string_view unquote(std::string_view s);
 /// Names from a text file (plain or .gz), one per line; with several tab-separated columns, the
 /// `column`-th (0-based; the last column when the line has fewer). Empty trailing lines ignored.
 std::vector<std::string> read_names(const std::string& path, std::size_t column = 0);
+/// The tab-separated fields of each line of a names file (plain or .gz), each field unquoted, by
+/// the rules of read_names (a blank line before the last name is an IoError).
+std::vector<std::vector<std::string>> read_name_table(const std::string& path);
 
 /// Writes to `final_path` through a temporary name in the same directory, renamed on commit().
 /// The temporary file is removed if commit() is never reached.

@@ -53,7 +53,7 @@ class DenseReader final : public H5ReaderBase {
 
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, h5::Handle dataset) {
+std::unique_ptr<ReaderBase> make_dense_reader(H5MatrixSource source, h5::Handle dataset) {
   return std::make_unique<DenseReader>(std::move(source), std::move(dataset));
 }
 

@@ -50,14 +50,20 @@ class GeneMajorReader final : public H5ReaderBase {
         h5::read_slice(indices_, indices_space_, H5T_NATIVE_INT64, pos, want, window_.data());
         for (std::int64_t k = 0; k < want; ++k) {
           const std::int64_t cell = window_[static_cast<std::size_t>(k)];
+          // Checked before the chunk's end: an index past the last cell would otherwise stop
+          // this gene's cursor for good and its entries would never be read.
+          if (cell < 0 || cell >= n_cells())
+            throw IoError(where_ + "/indices: cell index " + std::to_string(cell) + " of gene " + std::to_string(g) +
+                          " is outside 0.." + std::to_string(n_cells() - 1) + "; the file is corrupt or inconsistent");
           if (cell >= b) {
             done = true;
             break;
           }
-          // cell < b <= n_cells(); pos > first means this gene's previous entry is cells_.back().
-          if (cell < a || (pos > first && cell <= cells_.back()))
+          // pos > first means this gene's previous entry is cells_.back(); an equal cell is a
+          // repeated entry, summed below.
+          if (cell < a || (pos > first && cell < cells_.back()))
             throw IoError(where_ + "/indices: cell indices of gene " + std::to_string(g) +
-                          " are not strictly ascending or are out of range; streaming a CSC matrix needs sorted indices "
+                          " are not ascending; streaming a CSC matrix needs sorted indices "
                           "(in Python: adata.X.sort_indices(), or convert X to CSR with adata.X = adata.X.tocsr())");
           cells_.push_back(cell);
           genes_.push_back(static_cast<std::int32_t>(g));
@@ -73,8 +79,10 @@ class GeneMajorReader final : public H5ReaderBase {
       }
       cursor_[gi] = pos;
     }
-    // Genes were visited in order, so they stay ascending within each cell.
+    // Genes were visited in order, so they stay ascending within each cell; an entry the file
+    // repeats comes right after its first and is summed.
     place_by_cell(chunk, a, cells_, genes_, vals_);
+    canonicalize_cells(chunk);
     next_cell_ = b;
     return true;
   }
@@ -96,7 +104,7 @@ class GeneMajorReader final : public H5ReaderBase {
 
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> make_gene_major_reader(H5MatrixSource source, hid_t group) {
+std::unique_ptr<ReaderBase> make_gene_major_reader(H5MatrixSource source, hid_t group) {
   return std::make_unique<GeneMajorReader>(std::move(source), group);
 }
 

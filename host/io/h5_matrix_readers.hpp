@@ -39,15 +39,26 @@ void check_value_type(hid_t dataset);
 std::vector<std::int64_t> read_indptr(hid_t group, Index expected, Index nnz, const std::string& where,
                                       const std::string& unit);
 
+/// How a cell-major matrix is read beyond its layout.
+struct CellMajorOptions {
+  /// The bound of the stored gene indices: the file's features (10x, before any are left
+  /// out); < 0: n_genes of the source.
+  Index file_genes = -1;
+  /// File feature -> column of the chunks, -1 for one left out; empty: every feature.
+  std::vector<std::int32_t> gene_map;
+  /// Threads that decode stored chunks (0: all cores).
+  int threads = 0;
+};
+
 /// `group` holds data (any numeric type), indices (gene of each entry) and indptr
 /// (n_cells + 1 offsets): one compressed row per cell. indptr is read whole (8 bytes a cell);
-/// indices/data are read by hyperslab, one chunk of cells at a time.
-std::unique_ptr<io::MatrixReader> make_cell_major_reader(H5MatrixSource source, hid_t group);
+/// indices/data are read one chunk of cells at a time (see h5_cell_major_reader.cpp).
+std::unique_ptr<ReaderBase> make_cell_major_reader(H5MatrixSource source, hid_t group, const CellMajorOptions& options);
 /// `group` holds data, indices (cell of each entry, ascending within a gene) and indptr
 /// (n_genes + 1 offsets): one compressed column per gene.
-std::unique_ptr<io::MatrixReader> make_gene_major_reader(H5MatrixSource source, hid_t group);
+std::unique_ptr<ReaderBase> make_gene_major_reader(H5MatrixSource source, hid_t group);
 /// `dataset` is a 2-D n_cells x n_genes array.
-std::unique_ptr<io::MatrixReader> make_dense_reader(H5MatrixSource source, h5::Handle dataset);
+std::unique_ptr<ReaderBase> make_dense_reader(H5MatrixSource source, h5::Handle dataset);
 
 /// The group of a Cell Ranger .h5 file holding the matrix: "matrix" (v3), or else the one group
 /// holding a barcodes dataset (v2 names it after the genome); "" when there is none, IoError when

@@ -166,13 +166,15 @@ std::vector<std::string> read_string_column(hid_t frame, const std::string& name
 
 std::vector<std::string> read_var_names(hid_t file, const std::string& path, const std::string& gene_column, bool use_raw) {
   const std::string var_path = use_raw ? "raw/var" : "var";
-  if (!h::is_group(file, var_path))
-    throw IoError(path + ": no " + var_path + " group; " +
-                  (use_raw ? "the file has no raw data, drop the raw option" : "the file is not a valid AnnData file"));
+  if (!h::is_group(file, var_path)) {
+    if (use_raw) throw OptionError("use_raw", path + ": no raw/var group: the file has no raw data, drop the option");
+    throw IoError(path + ": no var group; the file is not a valid AnnData file");
+  }
   h::Handle var = h::open_group(file, var_path);
   if (gene_column.empty()) return read_frame_index(var);
   if (!h::exists(var, gene_column))
-    throw IoError(path + ": " + var_path + " has no column '" + gene_column + "'; choose one of its columns or drop the gene column option");
+    throw OptionError("gene_column", path + ": " + var_path + " has no column '" + gene_column +
+                                         "'; give one of its columns, or drop the option for var's index");
   return read_string_column(var, gene_column);
 }
 

@@ -153,11 +153,57 @@ Handle open_group(hid_t loc, const std::string& path) {
   return Handle(g, H5Gclose);
 }
 
+namespace {
+
+// What a user knows a filter as (h5py's compression= names, hdf5plugin's), for the message.
+std::string filter_label(H5Z_filter_t id, const char* stored_name) {
+  switch (id) {
+    case 32000: return "LZF (h5py's compression='lzf')";
+    case 32001: return "Blosc";
+    case 32004: return "LZ4";
+    case 32008: return "bitshuffle";
+    case 32013: return "ZFP";
+    case 32015: return "Zstandard";
+    case 32017: return "SZ";
+    case 32026: return "Blosc2";
+    case 307: return "bzip2";
+    case H5Z_FILTER_SZIP: return "SZIP";
+    default: break;
+  }
+  return stored_name[0] != '\0' ? std::string("'") + stored_name + "'" : std::string("an unknown");
+}
+
+}  // namespace
+
+void check_filters_available(hid_t dataset) {
+  Handle dcpl = make_plist(H5Dget_create_plist(dataset));
+  if (!dcpl.valid()) return;  // reading reports what is wrong
+  const int n = H5Pget_nfilters(dcpl);
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t nvalues = 0;
+    char name[128] = {0};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nvalues, nullptr, sizeof name, name, &config);
+    if (id < 0 || H5Zfilter_avail(id) > 0) continue;
+    const std::string file = file_name(dataset);
+    const bool anndata = file.size() >= 5 && file.compare(file.size() - 5, 5, ".h5ad") == 0;
+    throw IoError(where(dataset) + ": is compressed with the " + filter_label(id, name) + " filter (HDF5 filter " +
+                  std::to_string(id) + "), which is not available to this program's HDF5 library, so it cannot be read. " +
+                  (anndata ? "Rewrite the file with gzip or no compression, e.g. in Python: import anndata; "
+                             "anndata.read_h5ad(\"" + file + "\").write_h5ad(\"rewritten.h5ad\", compression=\"gzip\")"
+                           : "Rewrite it with gzip or no compression, e.g. h5repack -f GZIP=4 " + file +
+                                 " rewritten.h5 (with the filter's plugin on HDF5_PLUGIN_PATH)") +
+                  ", or install the filter's HDF5 plugin (e.g. Python's hdf5plugin) and point HDF5_PLUGIN_PATH at it");
+  }
+}
+
 Handle open_dataset(hid_t loc, const std::string& path) {
   if (!is_dataset(loc, path)) fail(file_name(loc), "no dataset '" + path + "' in " + object_name(loc));
   hid_t d = H5Dopen2(loc, path.c_str(), H5P_DEFAULT);
   if (d < 0) fail(file_name(loc), "cannot open dataset '" + path + "'; the file may be corrupt");
-  return Handle(d, H5Dclose);
+  Handle h(d, H5Dclose);
+  check_filters_available(h);
+  return h;
 }
 
 std::vector<std::string> member_names(hid_t group) {

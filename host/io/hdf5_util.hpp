@@ -69,7 +69,11 @@ bool exists(hid_t loc, const std::string& path);
 bool is_group(hid_t loc, const std::string& path);
 bool is_dataset(hid_t loc, const std::string& path);
 Handle open_group(hid_t loc, const std::string& path);
+/// Opens a dataset, checking that HDF5 can decode its filters (check_filters_available).
 Handle open_dataset(hid_t loc, const std::string& path);
+/// IoError naming the dataset, the filter (LZF, Blosc, ...) and how to rewrite the file when
+/// the dataset is stored with a filter this HDF5 library lacks; otherwise nothing.
+void check_filters_available(hid_t dataset);
 
 /// Names of the links in a group, in name order.
 std::vector<std::string> member_names(hid_t group);

@@ -128,14 +128,20 @@ bool read_entry(GzipLineReader& in, const Header& h, Entry& e) {
 class MtxReader final : public ReaderBase {
  public:
   MtxReader(const std::string& path, std::vector<std::string> genes, std::vector<std::string> cells,
-            const std::string& names_from)
-      : ReaderBase(path, std::move(genes), std::move(cells)), in_(path) {
+            const std::string& genes_from, const std::string& cells_from, std::vector<std::int32_t> gene_map)
+      : ReaderBase(path, std::move(genes), std::move(cells)), in_(path), gene_map_(std::move(gene_map)) {
+    set_name_sources(genes_from, cells_from);
     header_ = read_header(in_);
-    if (header_.rows != n_genes() || header_.cols != n_cells()) {
+    const Index file_genes = gene_map_.empty() ? n_genes() : static_cast<Index>(gene_map_.size());
+    if (header_.rows != file_genes || header_.cols != n_cells()) {
       std::string msg = path + ": the matrix is " + std::to_string(header_.rows) + " x " + std::to_string(header_.cols) +
-                        " (genes x cells) but " + names_from + " give " + std::to_string(n_genes()) + " genes and " +
-                        std::to_string(n_cells()) + " cells";
-      if (header_.rows == n_cells() && header_.cols == n_genes()) msg += "; the matrix looks transposed (cells x genes, expected genes x cells) or the gene and cell files are swapped";
+                        " (genes x cells) but " + genes_from + " and " + cells_from + " give " +
+                        std::to_string(file_genes) + " genes and " + std::to_string(n_cells()) + " cells";
+      if (header_.rows == n_cells() && header_.cols == file_genes)
+        msg += "; the matrix looks transposed (cells x genes, expected genes x cells) or the gene and cell files are swapped";
+      else if (header_.rows == n_cells() || header_.cols == file_genes)
+        msg += "; one of its dimensions matches the other file: the matrix may be transposed (expected genes x cells) "
+               "or the gene and cell files swapped";
       throw IoError(msg);
     }
     scan();
@@ -157,14 +163,19 @@ class MtxReader final : public ReaderBase {
       chunk.indices.resize(static_cast<std::size_t>(total));
       chunk.values.resize(static_cast<std::size_t>(total));
       Entry e{};
-      for (Index k = 0; k < total; ++k) {
+      for (Index k = 0; k < total;) {
         // The scan proved the file complete and sorted; a failure here means it changed since.
-        if (!read_entry(in_, header_, e) || e.col - 1 < next_cell_ || e.col - 1 >= next_cell_ + chunk.n_cells)
+        if (!read_entry(in_, header_, e))
           throw IoError(path_ + ": line " + std::to_string(in_.line_number()) + ": the file changed while it was read");
-        chunk.indices[static_cast<std::size_t>(k)] = static_cast<std::int32_t>(e.row - 1);
+        const std::int32_t gene = gene_of(e.row);
+        if (gene < 0) continue;  // a feature left out
+        if (e.col - 1 < next_cell_ || e.col - 1 >= next_cell_ + chunk.n_cells)
+          throw IoError(path_ + ": line " + std::to_string(in_.line_number()) + ": the file changed while it was read");
+        chunk.indices[static_cast<std::size_t>(k)] = gene;
         chunk.values[static_cast<std::size_t>(k)] = e.value;
+        ++k;
       }
-      sort_cells_by_gene(chunk);
+      canonicalize_cells(chunk);
     }
     next_cell_ += chunk.n_cells;
     return true;
@@ -179,6 +190,11 @@ class MtxReader final : public ReaderBase {
   }
 
  private:
+  // The column of file row `row` (1-based), -1 for a feature left out.
+  std::int32_t gene_of(Index row) const {
+    return gene_map_.empty() ? static_cast<std::int32_t>(row - 1) : gene_map_[static_cast<std::size_t>(row - 1)];
+  }
+
   // One pass: validates every entry and the count, counts entries per cell, checks the order.
   void scan() {
     per_cell_.assign(static_cast<std::size_t>(n_cells()), 0);
@@ -190,7 +206,7 @@ class MtxReader final : public ReaderBase {
                       std::to_string(header_.nnz) + " the size line declares; the file is corrupt");
       if (e.col < last_col) sorted_ = false;
       last_col = e.col;
-      ++per_cell_[static_cast<std::size_t>(e.col - 1)];
+      if (gene_of(e.row) >= 0) ++per_cell_[static_cast<std::size_t>(e.col - 1)];
     }
     if (count < header_.nnz)
       throw IoError(path_ + ": truncated: the size line declares " + std::to_string(header_.nnz) + " entries but the file ends at line " +
@@ -205,23 +221,27 @@ class MtxReader final : public ReaderBase {
     read_header(in_);
     place_by_cell(all_, per_cell_, [&](auto put) {
       Entry e{};
-      while (read_entry(in_, header_, e)) put(e.col - 1, static_cast<std::int32_t>(e.row - 1), e.value);
+      while (read_entry(in_, header_, e))
+        if (const std::int32_t gene = gene_of(e.row); gene >= 0) put(e.col - 1, gene, e.value);
     });
-    sort_cells_by_gene(all_);
+    canonicalize_cells(all_);
   }
 
   GzipLineReader in_;
   Header header_;
   bool sorted_ = true;
-  std::vector<std::int64_t> per_cell_;
+  std::vector<std::int32_t> gene_map_;  // file row -> column (-1: left out); empty: every row
+  std::vector<std::int64_t> per_cell_;  // entries read per cell
   io::CellChunk all_;  // the whole matrix, for unsorted files
 };
 
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> open_mtx(const std::string& path, std::vector<std::string> gene_names,
-                                           std::vector<std::string> cell_ids, const std::string& names_from) {
-  return std::make_unique<MtxReader>(path, std::move(gene_names), std::move(cell_ids), names_from);
+std::unique_ptr<ReaderBase> open_mtx(const std::string& path, std::vector<std::string> gene_names,
+                                     std::vector<std::string> cell_ids, const std::string& genes_from,
+                                     const std::string& cells_from, std::vector<std::int32_t> gene_map) {
+  return std::make_unique<MtxReader>(path, std::move(gene_names), std::move(cell_ids), genes_from, cells_from,
+                                     std::move(gene_map));
 }
 
 }  // namespace flashmm::detail

@@ -22,7 +22,7 @@ std::string find_in(const std::string& dir, std::initializer_list<const char*> n
 }
 }  // namespace
 
-std::unique_ptr<io::MatrixReader> open_tenx_dir(const std::string& dir, const io::ReaderOptions& options) {
+std::unique_ptr<ReaderBase> open_tenx_dir(const std::string& dir, const io::ReaderOptions& options) {
   const std::string matrix = find_in(dir, {"matrix.mtx"});
   const std::string features = find_in(dir, {"features.tsv", "genes.tsv"});
   const std::string barcodes = find_in(dir, {"barcodes.tsv"});
@@ -31,11 +31,24 @@ std::unique_ptr<io::MatrixReader> open_tenx_dir(const std::string& dir, const io
                   "barcodes.tsv[.gz]; missing " +
                   std::string(matrix.empty() ? "matrix.mtx " : "") + (features.empty() ? "features.tsv " : "") +
                   (barcodes.empty() ? "barcodes.tsv" : ""));
-  const bool use_ids = use_gene_ids(options);
-  // Column 1 holds the symbols (column 0 when a genes file has a single column).
-  auto genes = read_names(features, use_ids ? 0 : 1);
-  auto cells = read_names(barcodes, 0);
-  return open_mtx(matrix, std::move(genes), std::move(cells), features + " and " + barcodes);
+  // v3 features.tsv: id, name, type; v2 genes.tsv: id, name; a single column holds names.
+  std::vector<std::string> ids, names, types;
+  bool typed = true;
+  for (auto& row : read_name_table(features)) {
+    ids.push_back(row[0]);
+    names.push_back(row.size() > 1 ? row[1] : row[0]);
+    typed = typed && row.size() > 2;
+    types.push_back(row.size() > 2 ? row[2] : std::string());
+  }
+  if (!typed) types.clear();
+  std::vector<std::string> warnings;
+  FeatureSelection sel = select_features(ids, names, types, options, features, warnings);
+  auto r = open_mtx(matrix, std::move(sel.gene_names), read_names(barcodes, 0), features, barcodes, std::move(sel.gene_map));
+  for (auto& w : warnings) r->add_warning(std::move(w));
+  std::error_code ec;
+  const std::string meta = (std::filesystem::path(dir) / "metadata.csv").string();
+  if (std::filesystem::is_regular_file(meta, ec)) r->set_metadata_file(meta);
+  return r;
 }
 
 }  // namespace flashmm::detail

@@ -80,20 +80,21 @@ SparseRows sparse_rows(const SparseRowMatrix& Z) {
   return s;
 }
 
-[[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, Transform t) {
+[[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, [[maybe_unused]] Transform t) {
   std::ostringstream msg;
   const std::string gname = gene < static_cast<Index>(s.gene_names.size())
                                 ? s.gene_names[static_cast<std::size_t>(gene)]
                                 : "#" + std::to_string(gene + 1);
+  msg << "expression value " << v << " of gene '" << gname << "' in cell " << cell + 1;
   if (!std::isfinite(v)) {
-    msg << "expression value " << v << " of gene '" << gname << "' in cell " << cell + 1
-        << " is not finite: remove or repair the non-finite values before fitting";
+    msg << " is not finite: remove or repair the non-finite values before fitting";
   } else {
-    msg << "expression value " << v << " of gene '" << gname << "' in cell " << cell + 1
-        << " is negative, but the log2(1 + x) transform needs counts >= 0";
-    if (t == Transform::log2p1) msg << " (if the data are already log-transformed, use transform 'none')";
+    msg << (v < 0 ? " is negative, so not a count" : " is not a count")
+        << " (an integer >= 0), but the log2p1 transform (log2(1 + x)) models counts, and libsize "
+           "sums them: the matrix looks normalised or log-transformed. Read the input's counts instead (another "
+           "layer, or raw), or use the transform 'none' for values already on the scale to be modelled";
   }
-  throw InputError(msg.str());
+  throw ExpressionValueError(msg.str(), cell, gene, v);
 }
 
 void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells,
@@ -265,7 +266,7 @@ void accumulate(SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z,
 template <class T>
 double checked_value(T raw, Transform t, const SummaryStats& s, Index gene, Index cell) {
   const auto v = static_cast<double>(raw);
-  if (!std::isfinite(v) || (t == Transform::log2p1 && v < 0)) detail::bad_value(v, gene, s, cell, t);
+  if (!detail::valid_value(v, t)) detail::bad_value(v, gene, s, cell, t);
   return transformed(v, t);
 }
 

@@ -5,6 +5,8 @@
 #include <flashmm/error.hpp>
 #include <flashmm/summary_stats.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,15 @@ SparseRows sparse_rows(const SparseRowMatrix& Z);
 void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells,
                   Index first_cell);
 
-/// Throws the InputError for a bad expression value (non-finite, or negative under log2p1).
+/// Whether the transform takes expression value v: finite, and under log2p1 a count (an integer
+/// >= 0). The one check of every value, made where the CPU and GPU accumulators first read it.
+inline bool valid_value(double v, Transform t) {
+  // The conversions are exact below 2^53, and every double from there up is an integer.
+  if (t == Transform::log2p1) return v >= 0.0 && v < 0x1p53 && static_cast<double>(static_cast<std::int64_t>(v)) == v;
+  return std::isfinite(v);
+}
+
+/// Throws the ExpressionValueError for a value valid_value refuses.
 [[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, Transform t);
 
 /// Adds the chunk's X'X, Z'X and Z'Z (each summed from zero first) to s.XX, s.ZX, s.ZZ.

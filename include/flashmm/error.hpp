@@ -1,6 +1,7 @@
 #pragma once
 // Typed errors of the library. The core throws these; only the command-line boundary turns them
 // into "error: ..." lines and an exit status (as plink2 and regenie do).
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -30,6 +31,17 @@ class OptionError : public InputError {
 
  private:
   std::string option_;
+};
+
+/// An expression value the transform cannot take: not finite, or not a count (a non-negative
+/// integer) under the log2p1 transform. cell and gene are 0-based positions in the data given.
+class ExpressionValueError : public InputError {
+ public:
+  ExpressionValueError(const std::string& what, std::int64_t cell_, std::int64_t gene_, double value_)
+      : InputError(what), cell(cell_), gene(gene_), value(value_) {}
+  std::int64_t cell;
+  std::int64_t gene;
+  double value;
 };
 
 /// A file could not be read or written, or its content is malformed.

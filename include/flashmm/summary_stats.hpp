@@ -15,8 +15,9 @@ namespace flashmm {
 
 /// Transform applied to each stored (nonzero) expression value before accumulation.
 enum class Transform {
-  none,     ///< use values as they are
-  log2p1,   ///< y = log2(1 + x); zeros stay zero. Negative x is an error.
+  none,     ///< use values as they are (any finite value)
+  log2p1,   ///< y = log2(1 + x) of counts; zeros stay zero. A value that is not a count (negative,
+            ///< not an integer: normalised or log data) is an ExpressionValueError.
 };
 
 /// The summary statistics, plus the names that give them meaning. Host memory, column-major.

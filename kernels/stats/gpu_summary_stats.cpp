@@ -280,7 +280,7 @@ struct GpuSummaryStatsAccumulator::Impl {
       for (Index e = e0; e < e1; ++e) {
         const T raw = src[e];
         const auto v = static_cast<double>(raw);
-        if (bad < 0 && (!std::isfinite(v) || (log2p1 && v < 0))) bad = e;
+        if (bad < 0 && !detail::valid_value(v, transform)) bad = e;
         dst[e] = raw;
       }
       first_bad[static_cast<std::size_t>(e0 / kGrain)] = bad;

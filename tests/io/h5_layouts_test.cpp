@@ -12,14 +12,6 @@ namespace {
 
 namespace h5 = detail::h5;
 
-void write_frame(hid_t file, const char* name, const std::vector<std::string>& index) {
-  h5::Handle g = h5::create_group(file, name);
-  h5::write_encoding(g, "dataframe", "0.2.0");
-  h5::write_string_attr(g, "_index", "_index");
-  h5::write_string_array_attr(g, "column-order", {});
-  h5::write_strings(g, "_index", index);
-}
-
 // The obs and var frames of an h5ad holding ref.
 void write_obs_var(hid_t file, const WholeMatrix& ref) {
   write_frame(file, "obs", ref.cells);

@@ -3,6 +3,10 @@
 // independently of the library, and scratch directories.
 #include <flashmm/io/matrix_reader.hpp>
 
+#include "support/expect.hpp"
+
+#include <hdf5.h>
+
 #include <gtest/gtest.h>
 #include <zlib.h>  // reader_errors_test writes .gz files with it
 #include <unistd.h>
@@ -71,6 +75,70 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+/// Runs f, expecting an IoError whose message contains every one of `parts`.
+template <class F>
+void expect_io_error(F&& f, const std::vector<std::string>& parts) {
+  expect_error<IoError>(std::forward<F>(f), parts);
+}
+
+/// Runs f, expecting an OptionError about `option` (as ReaderOptions spells it) whose message
+/// contains every one of `parts`.
+template <class F>
+void expect_option_error(F&& f, const std::string& option, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no OptionError thrown (expected one about " << option << ")";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.option(), option) << e.what();
+    const std::string msg = e.what();
+    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "message: " << msg << "\nmissing: " << p;
+  }
+}
+
+/// Writes an anndata dataframe group (obs, var) with this index and no columns.
+void write_frame(hid_t file, const char* name, const std::vector<std::string>& index);
+
+/// A small matrix as its entries in the order a file stores them (cell-major unless said
+/// otherwise); entries may repeat a (cell, gene).
+struct Entries {
+  std::vector<std::string> genes, cells;
+  struct Entry {
+    Index cell, gene;
+    double value;
+  };
+  std::vector<Entry> list;
+};
+
+/// How the HDF5 writers below store their 1-D datasets.
+struct H5Storage {
+  bool chunked = false;   ///< contiguous when false
+  Index chunk = 4;        ///< elements a chunk
+  bool shuffle = false;
+  int deflate = 0;        ///< gzip level, 0: none
+  bool fletcher32 = false;  ///< a filter the direct reading leaves to HDF5
+};
+/// Writes a 1-D dataset of `filetype` from `data` (doubles converted by HDF5) as `storage` says.
+void write_dataset_as(hid_t loc, const char* name, hid_t filetype, const std::vector<double>& data,
+                      const H5Storage& storage);
+
+/// Writes an .h5ad with X as CSR (cells x genes; entries in the order given, stored as they come:
+/// data float64, indices int64) or, when csc, as CSC (entries stably regrouped by gene), and obs
+/// and var frames holding e.cells and e.genes. `index_override` (when >= 0) replaces the stored
+/// index of entry 0, to write an index out of range.
+void write_h5ad_entries(const std::string& path, const Entries& e, bool csc, const H5Storage& storage = {},
+                        double index_override = -1);
+/// Writes a Cell Ranger v3 .h5: matrix/{data,indices,indptr,shape,barcodes,features/{id,name,
+/// feature_type}} with `types` (one per gene; "Gene Expression" when empty).
+void write_tenx_h5_entries(const std::string& path, const Entries& e, const std::vector<std::string>& types = {},
+                           const H5Storage& storage = {});
+/// Writes a MatrixMarket genes x cells file of the entries in the order given ("real").
+void write_mtx_entries(const std::string& path, const Entries& e);
+/// Writes a 10x directory: matrix.mtx (entries in the order given), features.tsv (id, name,
+/// type; "Gene Expression" when types is empty) and barcodes.tsv.
+void write_tenx_dir_entries(const std::string& dir, const Entries& e, const std::vector<std::string>& types = {});
+/// Writes one name a line.
+void write_lines(const std::string& path, const std::vector<std::string>& lines);
 
 inline CsrView<double> view_of(const WholeMatrix& m) {
   CsrView<double> v;

@@ -127,6 +127,14 @@ TEST(GpuSummaryStats, BadValuesGiveTheCpuMessage) {
       [&] { accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500); });
   EXPECT_FALSE(cpu_message.empty());
   EXPECT_EQ(gpu_message, cpu_message);
+  // A value that is not a count (log-normalised data) is refused by both with one message.
+  y.values[12345] = 0.5;
+  const std::string cpu_fraction = testing::message_of<InputError>(
+      [&] { accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500); });
+  EXPECT_NE(cpu_fraction.find("not a count"), std::string::npos) << cpu_fraction;
+  EXPECT_EQ(testing::message_of<InputError>(
+                [&] { accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1), d, y, 500); }),
+            cpu_fraction);
 }
 
 }  // namespace

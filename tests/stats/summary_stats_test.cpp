@@ -126,7 +126,20 @@ TEST(SummaryStatsErrors, BadValuesNameTheGeneAndCell) {
                      {"Gene4", "not finite"});
   y(10, 3) = -2;
   expect_error<InputError>([&] { SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, y); },
-                     {"Gene4", "cell 11", "negative", "transform 'none'"});
+                     {"Gene4", "cell 11", "not a count", "transform 'none'", "another layer, or raw"});
+  // A log-normalised value is refused the same way, with its position in the error's fields.
+  y(10, 3) = 0.6931471805599453;
+  try {
+    SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1).add(design.X, design.Z, y);
+    ADD_FAILURE() << "a non-integer value was accepted under log2p1";
+  } catch (const ExpressionValueError& e) {
+    EXPECT_EQ(e.cell, 10);
+    EXPECT_EQ(e.gene, 3);
+    EXPECT_EQ(e.value, 0.6931471805599453);
+    EXPECT_NE(std::string(e.what()).find("not a count"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(SummaryStatsAccumulator(testing::s1_shape(design), Transform::none).add(design.X, design.Z, y));
+  y(10, 3) = -2;
   // Negative values are fine without the log transform (already-normalised data).
   EXPECT_NO_THROW(SummaryStatsAccumulator(testing::s1_shape(design), Transform::none).add(design.X, design.Z, y));
 }
