@@ -9,8 +9,8 @@
 
 namespace flashmm::cli {
 
-// Files go into `out` as temporary files; the caller commits. Numbers use %.17g so they read back
-// to the same double; NaN is written NA.
+// Files go into `out`'s staging folder; the caller commits. Numbers are written in their
+// shortest form that reads back to the same double (std::to_chars); NaN is written NA.
 
 /// The files of write_fit_tables (the seven gene matrices, then genes.tsv) and of write_de_table (the last).
 inline constexpr std::array<const char*, 9> kTableFiles = {"coef.tsv",  "se.tsv",       "t.tsv",     "p.tsv",
