@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace flashmm {
 namespace {
 
@@ -34,7 +36,8 @@ const std::vector<std::string> kTables = {"coef.tsv",     "se.tsv",    "t.tsv", 
 const fs::path& input() {
   static const fs::path p = [] {
     static_assert(kCellBlock == 10000, "the shards below are cut at multiples of kCellBlock");
-    const fs::path dir = work_dir("determinism_input");
+    // Per process: ctest runs the tests of this file in parallel processes.
+    const fs::path dir = work_dir("determinism_input_" + std::to_string(::getpid()));
     const auto r = run_cli("simulate --genes 40 --cells 25000 --samples 10 --clusters 4 --de-genes 4 --seed 11 "
                            "--nonzero-fraction 0.4 --quiet --out " + q(dir / "sim.h5ad"),
                            dir);

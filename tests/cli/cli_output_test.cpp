@@ -96,7 +96,7 @@ std::vector<std::string> de_args(const fs::path& input, const fs::path& out, std
 // A data set large enough that de takes a while (for kills mid-run): simulated once.
 const fs::path& big_input() {
   static const fs::path p = [] {
-    const fs::path dir = work_dir("output_big_input");
+    const fs::path dir = work_dir("output_big_input_" + std::to_string(::getpid()));
     const auto r = run_cli("simulate --genes 3000 --cells 6000 --samples 12 --clusters 5 --seed 3 --quiet --out " +
                                q(dir / "big.h5ad"),
                            dir);
