@@ -5,7 +5,9 @@
 #include "cli/text_file.hpp"
 
 #include <cmath>
+#include <exception>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -77,6 +79,38 @@ void write_de_table(OutputDir& out, const DeTable& table) {
     }
     f.close();
   });
+}
+
+void write_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const std::string& fit_file,
+                   const std::function<void(const std::string&)>& write_fit_file, int threads) {
+  auto fit_part = [&] { out.write(fit_file, write_fit_file); };
+  auto tables = [&] {
+    write_fit_tables(out, fit);
+    write_de_table(out, table);
+  };
+  if (threads == 1) {
+    tables();
+    fit_part();
+    return;
+  }
+  // HDF5 is used by the second thread only; the tables are plain files.
+  std::exception_ptr fit_error;
+  std::thread writer([&] {
+    try {
+      fit_part();
+    } catch (...) {
+      fit_error = std::current_exception();
+    }
+  });
+  std::exception_ptr tables_error;
+  try {
+    tables();
+  } catch (...) {
+    tables_error = std::current_exception();
+  }
+  writer.join();
+  if (tables_error) std::rethrow_exception(tables_error);
+  if (fit_error) std::rethrow_exception(fit_error);
 }
 
 }  // namespace flashmm::cli
