@@ -1,5 +1,7 @@
 #include "io/hdf5_matrix.hpp"
 
+#include <cmath>
+
 namespace flashmm::detail::h5 {
 
 namespace {
@@ -60,7 +62,22 @@ void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixX
   const auto count = flat.cols();
   Handle d = create_nd(loc, name, {static_cast<hsize_t>(count), static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)},
                        gzip_level);
-  // Column-major (rows x cols) per item -> row-major per item.
+  // Column-major (rows x cols) per item -> row-major per item; nothing to do for symmetric items
+  // (covariances, Fisher informations), which are written from `flat` as they are.
+  bool symmetric = rows == cols;
+  for (Index g = 0; g < count && symmetric; ++g)
+    for (Index r = 0; r < rows && symmetric; ++r)
+      for (Index c = r + 1; c < cols; ++c) {
+        const double u = flat(r + c * rows, g), v = flat(c + r * rows, g);
+        if (!(u == v || (std::isnan(u) && std::isnan(v)))) {
+          symmetric = false;
+          break;
+        }
+      }
+  if (symmetric) {
+    if (flat.size() > 0) write_all(d, name, flat.data());
+    return;
+  }
   std::vector<double> buf(static_cast<std::size_t>(flat.size()));
   for (Index g = 0; g < count; ++g)
     for (Index r = 0; r < rows; ++r)

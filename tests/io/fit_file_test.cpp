@@ -90,6 +90,11 @@ TEST(FitFile, SameFitSameBytesAndFimBetaOptional) {
   const LmmFit r = io::read_fit(c);
   EXPECT_EQ(r.fim_beta.size(), 0);
   EXPECT_TRUE(same_bits(r.cov, fit.cov));
+  // Symmetric matrices are written as they are; an asymmetric one goes through the transposition.
+  LmmFit skew = fit;
+  skew.cov(1, 2) += 1.0;  // gene 3's element (1, 0)
+  io::write_fit(c, skew, {});
+  EXPECT_TRUE(same_bits(io::read_fit(c).cov, skew.cov));
 }
 
 }  // namespace
