@@ -365,9 +365,15 @@ void abandon_file(hid_t obj) {
 }
 
 void fail_write(hid_t obj, const std::string& message) {
+  // The system's reason, where HDF5's failed write left one, replaces the guess.
+  const int err = errno;
+  std::string m = message;
+  const std::string guess = " (disk full?)";
+  if ((err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO || err == EROFS) && m.find(guess) != std::string::npos)
+    m.replace(m.find(guess), guess.size(), " (" + std::error_code(err, std::generic_category()).message() + ")");
   const std::string file = file_name(obj);
   abandon_file(obj);
-  throw IoError(file + ": " + message);
+  throw IoError(file + ": " + m);
 }
 
 void close_written(Handle& dataset) {
