@@ -1,6 +1,7 @@
 #include "cli/cleanup_on_signal.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <pthread.h>
 #include <map>
@@ -49,9 +50,22 @@ void cleanup_thread(int pipe_read) {
   {
     Registry& r = registry();
     std::lock_guard<std::recursive_mutex> lock(r.mutex);
-    std::error_code ec;
-    // Newest first: a lock is registered before the temporaries made under it.
-    for (auto it = r.paths.rbegin(); it != r.paths.rend(); ++it) fs::remove_all(it->second, ec);
+    // Newest first: a lock is registered before the temporaries made under it. The run's other
+    // threads still write: a folder is renamed first, so that they can create nothing more in it
+    // (they name their files by its path), then removed, again while files still vanish late.
+    for (auto it = r.paths.rbegin(); it != r.paths.rend(); ++it) {
+      std::error_code ec;
+      fs::path p = it->second;
+      if (fs::is_directory(fs::symlink_status(p, ec))) {
+        const fs::path doomed = p.string() + "-removing";
+        if (::rename(p.c_str(), doomed.c_str()) == 0) p = doomed;
+      }
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        fs::remove_all(p, ec);
+        if (!fs::exists(fs::symlink_status(p, ec))) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
     r.paths.clear();
     // The registry stays locked: nothing else changes on disk before the process ends.
     std::signal(sig, SIG_DFL);
