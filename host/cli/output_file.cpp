@@ -104,6 +104,17 @@ void OutputFiles::commit() {
   on_signal_.clear();
 }
 
+void check_output_file(const std::string& path, bool force) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !force)
+    throw IoError("'" + path + "' already exists; choose another output, or add --force to replace it");
+  const fs::path dir = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+  if (!fs::is_directory(dir, ec))
+    throw IoError("cannot write '" + path + "': the folder '" + dir.string() + "' does not exist; create it first");
+  if (!directory_is_writable(dir))
+    throw IoError("cannot write '" + path + "': the folder '" + dir.string() + "' is not writable");
+}
+
 bool directory_is_writable(const fs::path& dir) {
   const fs::path probe = dir / (".flashmm-write-test-" + std::to_string(::getpid()) + ".tmp");
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -52,6 +52,11 @@ class OutputFiles {
   bool committed_ = false;
 };
 
+/// Throws IoError when `path` exists and !force (never overwrite a user's file unasked), or when
+/// its directory does not exist or is not writable: a check before any heavy work (OutputFiles
+/// checks again when it takes the output).
+void check_output_file(const std::string& path, bool force);
+
 /// Whether a file can be created in dir, found by creating (and removing) one: permission bits do
 /// not tell the whole story (read-only mounts, ACLs).
 bool directory_is_writable(const std::filesystem::path& dir);
