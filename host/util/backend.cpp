@@ -48,23 +48,26 @@ bool gpu_available(std::string* why_not) {
 
 struct GpuSummaryStatsAccumulator::Impl {};
 
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats, Transform, int) { no_cuda(); }
+GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats, Transform, int, Index) { no_cuda(); }
 GpuSummaryStatsAccumulator::~GpuSummaryStatsAccumulator() = default;
 GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(GpuSummaryStatsAccumulator&&) noexcept = default;
 GpuSummaryStatsAccumulator& GpuSummaryStatsAccumulator::operator=(GpuSummaryStatsAccumulator&&) noexcept = default;
 template <class T>
-void GpuSummaryStatsAccumulator::add(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<T>&) {
+void GpuSummaryStatsAccumulator::add(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<T>&,
+                                     std::span<const Index>) {
   no_cuda();
 }
 const SummaryStats& GpuSummaryStatsAccumulator::stats() { no_cuda(); }
 SummaryStats GpuSummaryStatsAccumulator::release() { no_cuda(); }
 void GpuSummaryStatsAccumulator::set_first_cell(Index) { no_cuda(); }
-template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&);
-template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&);
+template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&,
+                                                    std::span<const Index>);
+template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&,
+                                                    std::span<const Index>);
 template void GpuSummaryStatsAccumulator::add<std::int32_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int32_t>&);
+                                                           const CsrView<std::int32_t>&, std::span<const Index>);
 template void GpuSummaryStatsAccumulator::add<std::int64_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int64_t>&);
+                                                           const CsrView<std::int64_t>&, std::span<const Index>);
 
 bool gpu_properties(GpuProperties*) { return false; }
 
