@@ -9,6 +9,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 namespace flashmm {
 
@@ -515,8 +516,10 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
         const Index dst = next[g]++;
         const T raw = values[e];
         const auto v = static_cast<double>(raw);
-        if (!std::isfinite(v) || (t == Transform::log2p1 && v < 0))
-          detail::bad_value(v, g, stats_, number[static_cast<std::size_t>(i)], t);
+        // Integer types are counts unless negative; other values are checked as the CSC and dense paths do
+        // (valid_value: finite, and a nonnegative integer under log2p1).
+        const bool valid = std::is_integral_v<T> ? (t != Transform::log2p1 || raw >= T(0)) : detail::valid_value(v, t);
+        if (!valid) detail::bad_value(v, g, stats_, number[static_cast<std::size_t>(i)], t);
         cell[dst] = static_cast<std::int32_t>(i);
         value[dst] = transformed(v, t);
         if (raw == T(0)) ++gm.zeros[static_cast<std::size_t>(g)];

@@ -217,6 +217,39 @@ TEST(SummaryStatsErrors, BadValuesNameTheGeneAndCell) {
   EXPECT_NO_THROW(SummaryStatsAccumulator(testing::s1_shape(design), Transform::none).add(design.X, design.Z, y));
 }
 
+// The count check is the same in every layout and value type (the CSR path once checked only the sign).
+template <class T>
+void expect_non_count_refused(const Eigen::MatrixXd& y, bool by_row) {
+  const auto design = testing::s1_design("main", "sam");
+  const Compressed<T> c = testing::compress<T>(y, by_row);
+  auto add = [&](Transform t) {
+    SummaryStatsAccumulator acc(testing::s1_shape(design), t);
+    if (by_row)
+      acc.add(design.X, design.Z, c.template view<CsrView<T>>(y.rows(), y.cols()));
+    else
+      acc.add(design.X, design.Z, c.template view<CscView<T>>(y.rows(), y.cols()));
+  };
+  try {
+    add(Transform::log2p1);
+    ADD_FAILURE() << "a non-integer value was accepted under log2p1 (" << (by_row ? "CSR" : "CSC") << ")";
+  } catch (const ExpressionValueError& e) {
+    EXPECT_EQ(e.cell, 10);
+    EXPECT_EQ(e.gene, 3);
+    EXPECT_NE(std::string(e.what()).find("not a count"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(add(Transform::none));
+}
+
+TEST(SummaryStatsErrors, NonCountsAreRefusedInEveryLayout) {
+  Eigen::MatrixXd y = testing::s1().counts;
+  y(10, 3) = 0.6931471805599453;
+  expect_non_count_refused<double>(y, true);
+  expect_non_count_refused<double>(y, false);
+  y(10, 3) = 0.693359375;  // exact in float
+  expect_non_count_refused<float>(y, true);
+  expect_non_count_refused<float>(y, false);
+}
+
 TEST(SummaryStatsErrors, MismatchedDimensions) {
   const auto design = testing::s1_design("main", "sam");
   const Eigen::MatrixXd& y = testing::s1().counts;
