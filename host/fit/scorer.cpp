@@ -3,6 +3,7 @@
 #include <flashmm/error.hpp>
 
 #include "fit/scorer.hpp"
+#include "util/cuda_plugin.hpp"
 
 namespace flashmm::detail {
 
@@ -30,10 +31,10 @@ std::unique_ptr<Scorer> choose_scorer(const FitContext& ctx, const LmmOptions& o
   return make_gpu_scorer();
 }
 
-#if !defined(FLASHMM_WITH_CUDA)
 std::unique_ptr<Scorer> make_gpu_scorer() {
-  throw DeviceError("no GPU backend: flashmm was built without CUDA (no nvcc at configure time, or FLASHMM_CUDA=OFF)");
+  std::string why;
+  if (!gpu_available(&why)) throw DeviceError("the GPU fit needs a usable CUDA device: " + why);
+  return cuda_plugin()->make_scorer();
 }
-#endif
 
 }  // namespace flashmm::detail

@@ -9,6 +9,7 @@
 
 #include "common/resources.hpp"
 #include "fit/ginv.hpp"
+#include "fit/gpu_scorer.hpp"
 #include "fit/scorer.hpp"
 #include "fit/spectral_fit_kernels.hpp"
 #include "fit/spectral_path.hpp"
@@ -118,10 +119,14 @@ class GpuSpectralScorer final : public Scorer {
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_gpu_scorer() {
+}  // namespace flashmm::detail
+
+namespace flashmm::cuda {
+
+std::unique_ptr<detail::Scorer> make_scorer() {
   std::string why;
   if (!gpu_available(&why)) throw DeviceError("the GPU fit needs a usable CUDA device: " + why);
-  return std::make_unique<GpuSpectralScorer>();
+  return std::make_unique<detail::GpuSpectralScorer>();
 }
 
-}  // namespace flashmm::detail
+}  // namespace flashmm::cuda

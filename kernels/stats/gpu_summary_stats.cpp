@@ -1,4 +1,6 @@
-// GpuSummaryStatsAccumulator (flashmm/backend.hpp): summary statistics on the GPU.
+// GpuSummaryStatsAccumulator (flashmm/backend.hpp): summary statistics on the GPU. The public
+// class (host/util/backend.cpp) forwards to the GpuStats below through the plugin's table
+// (util/cuda_plugin.hpp).
 //
 // Per chunk (host thread, then one of two streams, alternating: double buffering):
 //   host    check the chunk as the CPU does (same messages); design rows to per-cell nonzero
@@ -13,9 +15,11 @@
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
+#include "util/cuda_plugin.hpp"
 #include "util/parallel.hpp"
 #include "common/resources.hpp"
 #include "stats/summary_stats_internal.hpp"
+#include "stats/gpu_stats.hpp"
 #include "stats/summary_stats_kernels.hpp"
 
 #include <algorithm>
@@ -123,9 +127,8 @@ void check_distinct_columns(const detail::SparseRows& rows, const char* what, In
                          " has columns out of order or repeated; build it with setFromTriplets and makeCompressed");
 }
 
-}  // namespace
-
-struct GpuSummaryStatsAccumulator::Impl {
+// The accumulator's state and work (the public class's implementation).
+struct GpuStats {
   SummaryStats stats;  // host: n, XX, ZX, ZZ kept here; XY, ZY, Ynorm on the device until stats()
   Transform transform = Transform::none;
   int threads = 0;
@@ -144,7 +147,7 @@ struct GpuSummaryStatsAccumulator::Impl {
   Slot slots[2];
   int next_slot = 0;
 
-  Impl(SummaryStats shape, Transform t, int threads_) : stats(std::move(shape)), transform(t), threads(threads_) {
+  GpuStats(SummaryStats shape, Transform t, int threads_) : stats(std::move(shape)), transform(t), threads(threads_) {
     std::string why;
     if (!gpu_available(&why)) throw DeviceError("the GPU summary statistics need a usable CUDA device: " + why);
     detail::zero_totals(stats);
@@ -185,7 +188,7 @@ struct GpuSummaryStatsAccumulator::Impl {
     }
   }
 
-  ~Impl() {
+  ~GpuStats() {
     if (res) {
       (void)cudaSetDevice(res->device());
       for (Slot& s : slots) {
@@ -370,31 +373,36 @@ struct GpuSummaryStatsAccumulator::Impl {
   }
 };
 
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads)
-    : impl_(std::make_unique<Impl>(std::move(shape), transform, threads)) {}
-GpuSummaryStatsAccumulator::~GpuSummaryStatsAccumulator() = default;
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(GpuSummaryStatsAccumulator&&) noexcept = default;
-GpuSummaryStatsAccumulator& GpuSummaryStatsAccumulator::operator=(GpuSummaryStatsAccumulator&&) noexcept = default;
+class GpuStatsBackendImpl final : public detail::GpuStatsBackend {
+ public:
+  GpuStatsBackendImpl(SummaryStats shape, Transform transform, int threads) : impl_(std::move(shape), transform, threads) {}
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y) override { impl_.add(X, Z, y); }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y) override { impl_.add(X, Z, y); }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y) override {
+    impl_.add(X, Z, y);
+  }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y) override {
+    impl_.add(X, Z, y);
+  }
+  const SummaryStats& stats() override { return impl_.download(); }
+  SummaryStats release() override {
+    impl_.download();
+    return std::move(impl_.stats);
+  }
+  void set_first_cell(Index first_cell) override { impl_.first_cell = first_cell; }
 
-template <class T>
-void GpuSummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y) {
-  impl_->add(X, Z, y);
+ private:
+  GpuStats impl_;
+};
+
+}  // namespace
+
+namespace cuda {
+
+std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads) {
+  return std::make_unique<GpuStatsBackendImpl>(std::move(shape), transform, threads);
 }
 
-const SummaryStats& GpuSummaryStatsAccumulator::stats() { return impl_->download(); }
-
-SummaryStats GpuSummaryStatsAccumulator::release() {
-  impl_->download();
-  return std::move(impl_->stats);
-}
-
-void GpuSummaryStatsAccumulator::set_first_cell(Index first_cell) { impl_->first_cell = first_cell; }
-
-template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&);
-template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&);
-template void GpuSummaryStatsAccumulator::add<std::int32_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int32_t>&);
-template void GpuSummaryStatsAccumulator::add<std::int64_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int64_t>&);
+}  // namespace cuda
 
 }  // namespace flashmm
