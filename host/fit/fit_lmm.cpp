@@ -162,10 +162,10 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
   }
 
   // FLASHMM's plain scoring, straight into the fit's arrays.
-  std::vector<double> logdet(static_cast<std::size_t>(G), std::nan(""));
+  std::vector<double> logdet(static_cast<std::size_t>(G), std::nan("")), loglik(logdet);
   std::vector<unsigned char> finite(static_cast<std::size_t>(G), 0);
   const ScoringArrays scored{fit.theta.data(), fit.dlogL.data(), fit.fim_theta.data(), logdet.data(),
-                             fit.niter.data(), finite.data(), k1};
+                             fit.niter.data(), finite.data(), k1, loglik.data()};
   ProgressReport progress(options.progress, 2);
   scorer.score(*ctx, options, {active.data(), s_start.data()}, scored, progress);
 
@@ -176,10 +176,13 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
     for (Index g = g0; g < g1; ++g) {
       if (!active[static_cast<std::size_t>(g)]) continue;
       VarianceEstimate ve = scored_estimate(scored, g);
-      if (safeguard &&
-          !plain_scoring_succeeded(options, ve.theta, score_criterion(ve.theta, ve.dl, false) < options.epsilon,
-                                   ve.finite, path.loglik(g, ve.theta)))
-        ve = path.fit_safeguarded(g, options);
+      if (safeguard) {
+        // The log-likelihood matters only for a finite, converged gene; the scorer may know it.
+        const bool converged = score_criterion(ve.theta, ve.dl, false) < options.epsilon;
+        const double known = scored.loglik[g];
+        const double ll = !(ve.finite && converged) ? 0.0 : std::isnan(known) ? path.loglik(g, ve.theta) : known;
+        if (!plain_scoring_succeeded(options, ve.theta, converged, ve.finite, ll)) ve = path.fit_safeguarded(g, options);
+      }
       path.fixed_effects(g, ve, options, fit);
     }
     progress.add(g1 - g0);

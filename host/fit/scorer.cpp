@@ -2,6 +2,7 @@
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
+#include "fit/batched_general.hpp"
 #include "fit/scorer.hpp"
 #include "util/cuda_plugin.hpp"
 
@@ -9,11 +10,7 @@ namespace flashmm::detail {
 
 bool gpu_scorer_covers(const FitContext& ctx, std::string* why_not) {
   if (ctx.spectral() != nullptr) return true;
-  if (why_not != nullptr)
-    *why_not = "the GPU scorer covers one random component on the spectral path; this model " +
-               (ctx.prepared().k != 1 ? "has " + std::to_string(ctx.prepared().k) + " components"
-                                      : std::string("asked for the general path"));
-  return false;
+  return batched_covers(ctx, why_not);
 }
 
 std::unique_ptr<Scorer> choose_scorer(const FitContext& ctx, const LmmOptions& options,

@@ -9,6 +9,8 @@
 
 #include "common/resources.hpp"
 #include "fit/ginv.hpp"
+#include "fit/batched_general.hpp"
+#include "fit/cuda_batched_ops.hpp"
 #include "fit/gpu_scorer.hpp"
 #include "fit/scorer.hpp"
 #include "fit/spectral_fit_kernels.hpp"
@@ -126,7 +128,8 @@ namespace flashmm::cuda {
 std::unique_ptr<detail::Scorer> make_scorer() {
   std::string why;
   if (!gpu_available(&why)) throw DeviceError("the GPU fit needs a usable CUDA device: " + why);
-  return std::make_unique<detail::GpuSpectralScorer>();
+  return detail::make_batched_scorer([] { return make_cuda_batched_ops(); },
+                                     std::make_unique<detail::GpuSpectralScorer>());
 }
 
 }  // namespace flashmm::cuda

@@ -14,6 +14,9 @@ struct ScoringArrays {
   int* niter = nullptr;             ///< G
   unsigned char* finite = nullptr;  ///< G: 0 when a non-finite value stopped the iterations
   int k1 = 0;                       ///< k + 1
+  /// G: the (restricted) log-likelihood at theta where the scorer knows it (-infinity outside the
+  /// valid region), NaN where it does not (the host pass then asks the path); may be null.
+  double* loglik = nullptr;
 };
 
 }  // namespace flashmm::detail

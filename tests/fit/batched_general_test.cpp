@@ -1,0 +1,146 @@
+// The batched general path (host/fit/batched_general.cpp) that the GPU runs, with its per-gene
+// device functions (flashmm/detail/general_score.hpp, batched_cholesky.hpp), run on the CPU
+// emulation of the device (host/fit/cpu_batched_ops.cpp): gene by gene it equals the CPU general
+// path (GeneralPath::score_plain, LU) to 1e-10 relative, non-converging genes flagged alike, with
+// the genes in one batch or in several.
+#include <flashmm/lmm.hpp>
+
+#include <gtest/gtest.h>
+
+#include "fit/batched_general.hpp"
+#include "fit/fit_context.hpp"
+#include "fit/pipeline.hpp"
+#include "support/expect.hpp"
+#include "support/fixture.hpp"
+#include "support/s1.hpp"
+#include "support/two_components.hpp"
+
+#include <cmath>
+
+namespace flashmm {
+namespace {
+
+LmmFit fit_emulated(const SummaryStats& stats, const LmmOptions& opt, std::size_t memory) {
+  auto ctx = std::make_shared<const detail::FitContext>(std::make_shared<const SummaryStats>(stats), opt);
+  const auto scorer = detail::make_emulated_device_scorer(memory);
+  return detail::run_fit(std::move(ctx), opt, *scorer);
+}
+
+// Gene by gene: niter, status and warnings equal; the variance components and everything
+// computed from them alone (theta, se_theta, fim_theta, logLik) within tol relative; the score
+// at the estimate, a difference of sums that cancel to ~epsilon, within tol absolute, scaled.
+// The fixed-effects outputs (coef, se, t, p, cov, fim_beta, blup) within tol for converged genes;
+// a gene that did not converge (max_iter: the likelihood has no maximum where it went, typically
+// with a negative component making I + D ZZ nearly singular) amplifies the 1e-13 differences of
+// its theta in the fixed-effects step, and is held to fe_tol_unconverged.
+void expect_same_fit(const LmmFit& device, const LmmFit& cpu, double tol, double fe_tol_unconverged = 1e-7) {
+  ASSERT_EQ(device.n_genes(), cpu.n_genes());
+  EXPECT_EQ(device.warnings, cpu.warnings);
+  using M = Eigen::MatrixXd LmmFit::*;
+  const std::pair<const char*, M> variance[] = {{"theta", &LmmFit::theta}, {"se_theta", &LmmFit::se_theta},
+                                                {"fim_theta", &LmmFit::fim_theta}};
+  const std::pair<const char*, M> fixed[] = {{"coef", &LmmFit::coef}, {"se", &LmmFit::se},   {"t", &LmmFit::t},
+                                             {"p", &LmmFit::p},       {"cov", &LmmFit::cov}, {"fim_beta", &LmmFit::fim_beta},
+                                             {"blup", &LmmFit::blup}, {"df", &LmmFit::df}};
+  Index unconverged = 0;
+  for (Index g = 0; g < cpu.n_genes(); ++g) {
+    const auto gs = static_cast<std::size_t>(g);
+    EXPECT_EQ(device.niter[gs], cpu.niter[gs]) << "gene " << g;
+    EXPECT_EQ(device.status[gs], cpu.status[gs]) << "gene " << g;
+    unconverged += !cpu.converged(g);
+    auto compare = [&](const char* what, const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double t) {
+      for (Index i = 0; i < x.rows(); ++i)
+        EXPECT_TRUE(testing::near_relative(x(i, g), y(i, g), t))
+            << what << "(" << i << ") of gene " << g << ": " << x(i, g) << " vs " << y(i, g);
+    };
+    for (const auto& [what, m] : variance) compare(what, device.*m, cpu.*m, tol);
+    for (const auto& [what, m] : fixed) compare(what, device.*m, cpu.*m, cpu.converged(g) ? tol : fe_tol_unconverged);
+    EXPECT_TRUE(testing::near_relative(device.logLik(g), cpu.logLik(g), tol)) << "logLik of gene " << g;
+    const Index k1 = cpu.dlogL.rows();
+    for (Index i = 0; i < k1; ++i) {
+      // |dl_i| is a difference of terms of the size of F_ii theta_i.
+      const double scale = std::max(1.0, std::abs(cpu.fim_theta(i * (k1 + 1), g) * cpu.theta(i, g)));
+      EXPECT_NEAR(device.dlogL(i, g), cpu.dlogL(i, g), tol * scale) << "dlogL(" << i << ") of gene " << g;
+    }
+  }
+  std::printf("%lld of %lld genes did not converge\n", static_cast<long long>(unconverged),
+              static_cast<long long>(cpu.n_genes()));
+}
+
+constexpr std::size_t kPlenty = std::size_t{4} << 30;
+
+TEST(BatchedGeneral, EqualsCpuOnS1TwoComponents) {
+  const SummaryStats& stats = testing::s1_main_stats("sam+batch");
+  for (Method method : {Method::reml, Method::ml}) {
+    SCOPED_TRACE(to_string(method));
+    LmmOptions opt;
+    opt.method = method;
+    const LmmFit cpu = fit_lmm(stats, opt);
+    const LmmFit device = fit_emulated(stats, opt, kPlenty);
+    expect_same_fit(device, cpu, 1e-10);
+    EXPECT_EQ(device.warnings, cpu.warnings);
+  }
+}
+
+TEST(BatchedGeneral, BatchesOfFewGenesGiveTheSameFit) {
+  const SummaryStats& stats = testing::s1_main_stats("sam+batch");
+  LmmOptions opt;
+  opt.max_iter = 4;  // genes leave the iterations at different rounds
+  const LmmFit one = fit_emulated(stats, opt, kPlenty);
+  // Room for the shared arrays and a few genes at a time (q = 17: 8.6 kB each), not for all 60.
+  const LmmFit several = fit_emulated(stats, opt, std::size_t{100} << 10);
+  EXPECT_EQ(one.theta, several.theta);
+  EXPECT_EQ(one.niter, several.niter);
+  expect_same_fit(one, fit_lmm(stats, opt), 1e-10);
+}
+
+// A gene whose squared residual variance underflows stops non-finite and is flagged as on the CPU; the genes of
+// its batch go on as without it.
+TEST(BatchedGeneral, NonFiniteGeneIsFlaggedAndTheBatchGoesOn) {
+  SummaryStats stats = testing::s1_main_stats("sam+batch");
+  const LmmFit clean = fit_emulated(stats, {}, kPlenty);
+  stats.XY.col(3) *= 1e-150;
+  stats.ZY.col(3) *= 1e-150;
+  stats.Ynorm(3) *= 1e-300;
+  const LmmFit cpu = fit_lmm(stats);
+  const LmmFit device = fit_emulated(stats, {}, kPlenty);
+  EXPECT_EQ(cpu.status[3], GeneStatus::non_finite);
+  EXPECT_EQ(device.status[3], cpu.status[3]);
+  EXPECT_EQ(device.niter[3], cpu.niter[3]);
+  for (Index g = 0; g < stats.genes(); ++g) {
+    if (g == 3) continue;
+    EXPECT_EQ(device.theta.col(g), clean.theta.col(g)) << g;
+    EXPECT_EQ(device.status[static_cast<std::size_t>(g)], clean.status[static_cast<std::size_t>(g)]) << g;
+  }
+}
+
+// Simulated two-component data at q = 25, 259 and 1000 (the last with few genes: each
+// evaluation is O(q^3) on both sides).
+struct Simulated {
+  Index cells;
+  int q1, q2;
+  Index genes;
+};
+
+class BatchedGeneralSimulated : public ::testing::TestWithParam<Simulated> {};
+
+TEST_P(BatchedGeneralSimulated, EqualsCpu) {
+  const Simulated c = GetParam();
+  const SummaryStats stats = testing::two_component_stats(c.cells, c.q1, c.q2, c.genes, 7);
+  for (Method method : {Method::reml, Method::ml}) {
+    SCOPED_TRACE(to_string(method));
+    LmmOptions opt;
+    opt.method = method;
+    expect_same_fit(fit_emulated(stats, opt, kPlenty), fit_lmm(stats, opt), 1e-10);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TwoComponents, BatchedGeneralSimulated,
+                         ::testing::Values(Simulated{2000, 20, 5, 24}, Simulated{6000, 250, 9, 4},
+                                           Simulated{9000, 990, 10, 1}),
+                         [](const ::testing::TestParamInfo<Simulated>& info) {
+                           return "q" + std::to_string(info.param.q1 + info.param.q2);
+                         });
+
+}  // namespace
+}  // namespace flashmm
