@@ -4,6 +4,7 @@
 #include <flashmm/error.hpp>
 
 #include "fit/batched_general.hpp"
+#include "fit/blocked_cholesky.hpp"
 #include "fit/ginv.hpp"
 
 #include <algorithm>
@@ -18,63 +19,11 @@ namespace {
 constexpr long long kMaxInt = std::numeric_limits<int>::max();
 constexpr long long kMaxGridY = 65535;
 
-template <class T>
-T* as(const std::shared_ptr<void>& p) {
-  return static_cast<T*>(p.get());
-}
-
-// The blocked factorization and solves of one q x q matrix per slot (flashmm/detail/
-// batched_cholesky.hpp for the tiles; strided-batched GEMMs for the trailing updates).
-class BlockedCholesky {
- public:
-  BlockedCholesky(BatchedOps& ops, int q) : ops_(ops), q_(q), qq_(static_cast<long long>(q) * q) {}
-
-  // K = L L' in place for slots 0..slots-1 (K + i q^2); info[i] as PotrfDiag.
-  void factorize(double* K, int* info, int slots) {
-    for (int j = 0; j < q_; j += kTile) {
-      const int jb = std::min(kTile, q_ - j);
-      ops_.run(PotrfDiag::Args{K, q_, qq_, j, jb, info, slots});
-      const int m = q_ - j - jb;
-      if (m == 0) continue;
-      ops_.run(TrsmPanel::Args{K, q_, qq_, j, jb, m, slots});
-      double* panel = K + (j + jb) + static_cast<long long>(j) * q_;
-      ops_.gemm_strided(Trans::n, Trans::t, m, m, jb, -1.0, panel, q_, qq_, panel, q_, qq_, 1.0,
-                        K + (j + jb) + static_cast<long long>(j + jb) * q_, q_, qq_, slots);
-    }
-  }
-
-  // X := L^-1 X (transposed false) or L^-T X for X q x cols per slot (ld ldx, stride sx).
-  void solve(const double* L, double* X, int ldx, long long sx, int cols, bool transposed, int slots) {
-    if (!transposed) {
-      for (int j = 0; j < q_; j += kTile) {
-        const int jb = std::min(kTile, q_ - j);
-        ops_.run(TrsmDiag::Args{L, q_, qq_, X, ldx, sx, j, jb, cols, false, slots});
-        const int m = q_ - j - jb;
-        if (m > 0)
-          ops_.gemm_strided(Trans::n, Trans::n, m, cols, jb, -1.0, L + (j + jb) + static_cast<long long>(j) * q_, q_,
-                            qq_, X + j, ldx, sx, 1.0, X + j + jb, ldx, sx, slots);
-      }
-    } else {
-      for (int j = (q_ - 1) / kTile * kTile; j >= 0; j -= kTile) {
-        const int jb = std::min(kTile, q_ - j);
-        ops_.run(TrsmDiag::Args{L, q_, qq_, X, ldx, sx, j, jb, cols, true, slots});
-        if (j > 0)
-          ops_.gemm_strided(Trans::t, Trans::n, j, cols, jb, -1.0, L + j, q_, qq_, X + j, ldx, sx, 1.0, X, ldx, sx,
-                            slots);
-      }
-    }
-  }
-
- private:
-  BatchedOps& ops_;
-  int q_;
-  long long qq_;
-};
-
 class GeneralScoring {
  public:
   GeneralScoring(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options)
-      : ops_(ops), pre_(ctx.prepared()), st_(ctx.stats()), options_(options), chol_(ops, static_cast<int>(pre_.q)) {
+      : ops_(ops), pre_(ctx.prepared()), st_(ctx.stats()), options_(options), chol_(ops, static_cast<int>(pre_.q)),
+        shared_(ops), slots_mem_(ops) {
     q_ = static_cast<int>(pre_.q);
     k_ = pre_.k;
     k1_ = k_ + 1;
@@ -133,12 +82,6 @@ class GeneralScoring {
   }
 
  private:
-  template <class T>
-  T* take(std::vector<std::shared_ptr<void>>& keep, std::size_t count, const std::string& what) {
-    keep.push_back(ops_.allocate(std::max<std::size_t>(count, 1) * sizeof(T), what));
-    return as<T>(keep.back());
-  }
-
   std::size_t shared_bytes() const {
     const auto q = static_cast<std::size_t>(q_), G = static_cast<std::size_t>(G_), k1 = static_cast<std::size_t>(k1_);
     return sizeof(double) * ((ml_ ? 2 : 1) * q * q + q * G + G * (2 * k1 + k1 * k1 + 3)) +
@@ -154,32 +97,32 @@ class GeneralScoring {
   void allocate_shared(const ScoringInput& in) {
     const auto q = static_cast<std::size_t>(q_), G = static_cast<std::size_t>(G_), k1 = static_cast<std::size_t>(k1_);
     const std::string what = "the general fit's shared arrays (q = " + std::to_string(q_) + ", " + std::to_string(G_) + " genes)";
-    d_zrz_ = take<double>(shared_, q * q, what);
+    d_zrz_ = shared_.take<double>(q * q, what);
     ops_.upload(d_zrz_, pre_.zrz.data(), q * q * sizeof(double));
     if (ml_) {
-      d_zz_ = take<double>(shared_, q * q, what);
+      d_zz_ = shared_.take<double>(q * q, what);
       ops_.upload(d_zz_, st_.ZZ.data(), q * q * sizeof(double));
     }
-    d_zry_ = take<double>(shared_, q * G, what);
+    d_zry_ = shared_.take<double>(q * G, what);
     ops_.upload(d_zry_, pre_.zry.data(), q * G * sizeof(double));
-    d_comp_ = take<int>(shared_, q, what);
+    d_comp_ = shared_.take<int>(q, what);
     ops_.upload(d_comp_, pre_.component.data(), q * sizeof(int));
     std::vector<int> offsets(k1, 0);
     for (int i = 0; i < k_; ++i) offsets[static_cast<std::size_t>(i) + 1] = offsets[static_cast<std::size_t>(i)] + st_.d[static_cast<std::size_t>(i)];
-    d_offsets_ = take<int>(shared_, k1, what);
+    d_offsets_ = shared_.take<int>(k1, what);
     ops_.upload(d_offsets_, offsets.data(), k1 * sizeof(int));
-    d_yry_ = take<double>(shared_, G, what);
+    d_yry_ = shared_.take<double>(G, what);
     ops_.upload(d_yry_, pre_.yry.data(), G * sizeof(double));
 
-    d_theta_ = take<double>(shared_, k1 * G, what);
+    d_theta_ = shared_.take<double>(k1 * G, what);
     ops_.upload(d_theta_, in.s_start, k1 * G * sizeof(double));
-    d_dl_ = take<double>(shared_, k1 * G, what);
-    d_F_ = take<double>(shared_, k1 * k1 * G, what);
-    d_logdet_ = take<double>(shared_, G, what);
-    d_loglik_ = take<double>(shared_, G, what);
-    d_niter_ = take<int>(shared_, G, what);
-    d_finite_ = take<unsigned char>(shared_, G, what);
-    d_done_ = take<unsigned char>(shared_, G, what);
+    d_dl_ = shared_.take<double>(k1 * G, what);
+    d_F_ = shared_.take<double>(k1 * k1 * G, what);
+    d_logdet_ = shared_.take<double>(G, what);
+    d_loglik_ = shared_.take<double>(G, what);
+    d_niter_ = shared_.take<int>(G, what);
+    d_finite_ = shared_.take<unsigned char>(G, what);
+    d_done_ = shared_.take<unsigned char>(G, what);
     const std::vector<double> nan(k1 * k1 * G, std::numeric_limits<double>::quiet_NaN());
     ops_.upload(d_dl_, nan.data(), k1 * G * sizeof(double));
     ops_.upload(d_F_, nan.data(), k1 * k1 * G * sizeof(double));
@@ -205,24 +148,24 @@ class GeneralScoring {
                         " bytes are free; use the CPU (--device cpu)");
     const auto ns = static_cast<std::size_t>(slots_), q = static_cast<std::size_t>(q_);
     const std::string what = "a batch of " + std::to_string(slots_) + " genes of the general fit (q = " + std::to_string(q_) + ")";
-    d_K_ = take<double>(slots_mem_, ns * q * q, what);
-    d_W_ = take<double>(slots_mem_, ns * q * q, what);
-    d_B_ = take<double>(slots_mem_, ns * q * q, what);
-    d_r_ = take<double>(slots_mem_, ns * q, what);
-    d_s_ = take<double>(slots_mem_, ns * q, what);
-    d_z_ = take<double>(slots_mem_, ns * q, what);
-    d_u_ = take<double>(slots_mem_, ns * q, what);
-    d_a_ = take<double>(slots_mem_, ns * q, what);
-    d_right_ = take<double>(slots_mem_, ns * q, what);
-    d_rows_ = take<double>(slots_mem_, ns * q * static_cast<std::size_t>(k_ + 2), what);
-    d_work_ = take<double>(slots_mem_, ns * 3 * static_cast<std::size_t>(k1_ * k1_), what);
-    d_idx_ = take<int>(slots_mem_, ns, what);
-    d_info_ = take<int>(slots_mem_, ns, what);
-    d_lu_info_ = take<int>(slots_mem_, ns, what);
-    d_list_ = take<int>(slots_mem_, ns, what);
-    d_pivots_ = take<int>(slots_mem_, ns * q, what);
-    d_lu_ = take<unsigned char>(slots_mem_, ns, what);
-    for (double*** p : {&d_Kp_, &d_Wp_, &d_Bp_, &d_ap_, &d_rp_, &d_Ap_}) *p = take<double*>(slots_mem_, ns, what);
+    d_K_ = slots_mem_.take<double>(ns * q * q, what);
+    d_W_ = slots_mem_.take<double>(ns * q * q, what);
+    d_B_ = slots_mem_.take<double>(ns * q * q, what);
+    d_r_ = slots_mem_.take<double>(ns * q, what);
+    d_s_ = slots_mem_.take<double>(ns * q, what);
+    d_z_ = slots_mem_.take<double>(ns * q, what);
+    d_u_ = slots_mem_.take<double>(ns * q, what);
+    d_a_ = slots_mem_.take<double>(ns * q, what);
+    d_right_ = slots_mem_.take<double>(ns * q, what);
+    d_rows_ = slots_mem_.take<double>(ns * q * static_cast<std::size_t>(k_ + 2), what);
+    d_work_ = slots_mem_.take<double>(ns * 3 * static_cast<std::size_t>(k1_ * k1_), what);
+    d_idx_ = slots_mem_.take<int>(ns, what);
+    d_info_ = slots_mem_.take<int>(ns, what);
+    d_lu_info_ = slots_mem_.take<int>(ns, what);
+    d_list_ = slots_mem_.take<int>(ns, what);
+    d_pivots_ = slots_mem_.take<int>(ns * q, what);
+    d_lu_ = slots_mem_.take<unsigned char>(ns, what);
+    for (double*** p : {&d_Kp_, &d_Wp_, &d_Bp_, &d_ap_, &d_rp_, &d_Ap_}) *p = slots_mem_.take<double*>(ns, what);
   }
 
   void for_chunks(const std::vector<int>& genes, GeneralMode mode) {
@@ -330,7 +273,7 @@ class GeneralScoring {
   bool ml_ = false;
   int slots_ = 0;
 
-  std::vector<std::shared_ptr<void>> shared_, slots_mem_;
+  DeviceArrays shared_, slots_mem_;  // the arrays of all genes; those of a batch's slots
   double *d_zrz_ = nullptr, *d_zz_ = nullptr, *d_zry_ = nullptr, *d_yry_ = nullptr;
   int *d_comp_ = nullptr, *d_offsets_ = nullptr;
   double *d_theta_ = nullptr, *d_dl_ = nullptr, *d_F_ = nullptr, *d_logdet_ = nullptr, *d_loglik_ = nullptr;
@@ -383,14 +326,25 @@ class BatchedScorer final : public Scorer {
     }
     std::string why;
     if (!batched_covers(ctx, &why)) throw InputError(why);
-    const std::unique_ptr<BatchedOps> ops = make_ops_();
-    score_general_batched(*ops, ctx, options, in, out);
+    score_general_batched(ops(), ctx, options, in, out);
+    progress.add(ctx.prepared().genes);
+  }
+
+  void fixed_effects(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                     const ScoringArrays& est, LmmFit& fit, ProgressReport& progress) override {
+    fixed_effects_batched(ops(), ctx, options, in, est, fit);
     progress.add(ctx.prepared().genes);
   }
 
  private:
+  BatchedOps& ops() {  // one device context for the whole fit
+    if (!ops_) ops_ = make_ops_();
+    return *ops_;
+  }
+
   std::function<std::unique_ptr<BatchedOps>()> make_ops_;
   std::unique_ptr<Scorer> spectral_;
+  std::unique_ptr<BatchedOps> ops_;
 };
 
 }  // namespace

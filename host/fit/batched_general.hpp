@@ -29,9 +29,17 @@ bool batched_covers(const FitContext& ctx, std::string* why_not);
 void score_general_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                            const ScoringArrays& out);
 
+/// The fixed-effects step (ALGORITHM.md section 3, "fixed effects") of every active gene at its
+/// estimate est, through ops, on either path (fit/batched_fixed_effects.cpp derives the forms):
+/// W, b, cov, se, t, the FIM of beta, se_theta, logLik and the BLUP on the device, copied back
+/// once per batch into fit; the residual df, the p-values (Student t tail) and the status on
+/// the host (store_t_tests, gene_status).
+void fixed_effects_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                           const ScoringArrays& est, LmmFit& fit);
+
 /// The batched scorer: the general path through ops (a fresh BatchedOps per fit from make_ops);
 /// the spectral path, when ctx has it, through spectral (the CUDA spectral scorer, or the CPU
-/// scorer in the GPU's layout in the tests).
+/// scorer in the GPU's layout in the tests); the fixed-effects step of both paths through ops.
 std::unique_ptr<Scorer> make_batched_scorer(std::function<std::unique_ptr<BatchedOps>()> make_ops,
                                             std::unique_ptr<Scorer> spectral);
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace flashmm::detail {
 
@@ -49,6 +50,29 @@ class BatchedOps {
 #define FLASHMM_DECLARE_RUN(Op) virtual void run(const Op::Args& args) = 0;
   FLASHMM_BATCHED_OPERATIONS(FLASHMM_DECLARE_RUN)
 #undef FLASHMM_DECLARE_RUN
+};
+
+/// Allocations of one driver on ops, freed together (when the object goes).
+class DeviceArrays {
+ public:
+  explicit DeviceArrays(BatchedOps& ops) : ops_(ops) {}
+  /// count values of T (at least one), uninitialized.
+  template <class T>
+  T* take(std::size_t count, const std::string& what) {
+    keep_.push_back(ops_.allocate((count > 0 ? count : 1) * sizeof(T), what));
+    return static_cast<T*>(keep_.back().get());
+  }
+  /// count values of T, copied from host.
+  template <class T>
+  T* upload(const T* host, std::size_t count, const std::string& what) {
+    T* d = take<T>(count, what);
+    ops_.upload(d, host, count * sizeof(T));
+    return d;
+  }
+
+ private:
+  BatchedOps& ops_;
+  std::vector<std::shared_ptr<void>> keep_;
 };
 
 /// The CPU emulation. memory_bytes: what free_bytes() reports (small values make the drivers cut

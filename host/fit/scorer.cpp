@@ -6,7 +6,47 @@
 #include "fit/scorer.hpp"
 #include "util/cuda_plugin.hpp"
 
+#include "util/parallel.hpp"
+
 namespace flashmm::detail {
+
+VarianceEstimate estimate_of(const ScoringArrays& a, Index g) {
+  const int k1 = a.k1;
+  VarianceEstimate ve;
+  ve.theta = Eigen::Map<const Eigen::VectorXd>(a.theta + g * k1, k1);
+  ve.dl = Eigen::Map<const Eigen::VectorXd>(a.dl + g * k1, k1);
+  ve.F = Eigen::Map<const Eigen::MatrixXd>(a.F + g * k1 * k1, k1, k1);
+  ve.logdet_m0 = a.logdet[g];
+  ve.niter = a.niter[g];
+  ve.finite = a.finite[g] != 0;
+  if (a.stop != nullptr) ve.stop_reason = static_cast<GeneStatus>(a.stop[g]);
+  if (a.fallback != nullptr) ve.fallback = a.fallback[g] != 0;
+  return ve;
+}
+
+void store_estimate(const ScoringArrays& a, Index g, const VarianceEstimate& ve) {
+  const int k1 = a.k1;
+  Eigen::Map<Eigen::VectorXd>(a.theta + g * k1, k1) = ve.theta;
+  Eigen::Map<Eigen::VectorXd>(a.dl + g * k1, k1) = ve.dl;
+  Eigen::Map<Eigen::MatrixXd>(a.F + g * k1 * k1, k1, k1) = ve.F;
+  a.logdet[g] = ve.logdet_m0;
+  a.niter[g] = ve.niter;
+  a.finite[g] = ve.finite ? 1 : 0;
+  if (a.stop != nullptr) a.stop[g] = static_cast<unsigned char>(ve.stop_reason);
+  if (a.fallback != nullptr) a.fallback[g] = ve.fallback ? 1 : 0;
+}
+
+bool Scorer::runs_safeguard(const FitContext&, const LmmOptions&) const { return false; }
+
+void Scorer::fixed_effects(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                           const ScoringArrays& est, LmmFit& fit, ProgressReport& progress) {
+  const GenePath& path = ctx.path();
+  parallel_for_blocks(ctx.prepared().genes, options.threads, ctx.prepared().k == 1 ? 16 : 1, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g)
+      if (in.active[g]) path.fixed_effects(g, estimate_of(est, g), options, fit);
+    progress.add(g1 - g0);
+  });
+}
 
 bool gpu_scorer_covers(const FitContext& ctx, std::string* why_not) {
   if (ctx.spectral() != nullptr) return true;

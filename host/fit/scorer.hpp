@@ -27,7 +27,23 @@ class Scorer {
   /// left as they are), reporting the genes scored to progress.
   virtual void score(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                      const ScoringArrays& out, ProgressReport& progress) = 0;
+
+  /// Whether score() also ran the safeguarded optimizer (options.robust, nonnegative) on the
+  /// genes where plain scoring failed, as the host pass would (out.stop and out.fallback set):
+  /// then the host pass does not. Default: no.
+  virtual bool runs_safeguard(const FitContext& ctx, const LmmOptions& options) const;
+
+  /// The fixed-effects step of every active gene at its final estimate est (the scoring arrays
+  /// after the host pass; host memory) into fit: everything store_gene writes (coef, se, t, p,
+  /// df, cov, FIM of beta, se_theta, logLik, status) and the BLUP. Default: the path's
+  /// fixed_effects on the host, genes split over options.threads.
+  virtual void fixed_effects(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                             const ScoringArrays& est, LmmFit& fit, ProgressReport& progress);
 };
+
+/// Gene g of the scoring arrays as a variance estimate (stop and fallback where given), and back.
+VarianceEstimate estimate_of(const ScoringArrays& a, Index g);
+void store_estimate(const ScoringArrays& a, Index g, const VarianceEstimate& ve);
 
 /// The CPU scorer, genes split over options.threads: the spectral path through
 /// detail::score_spectral_gene (the function the CUDA kernel runs), the general path through

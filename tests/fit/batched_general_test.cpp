@@ -26,43 +26,11 @@ LmmFit fit_emulated(const SummaryStats& stats, const LmmOptions& opt, std::size_
   return detail::run_fit(std::move(ctx), opt, *scorer);
 }
 
-// Gene by gene: niter, status and warnings equal; the variance components and everything
-// computed from them alone (theta, se_theta, fim_theta, logLik) within tol relative; the score
-// at the estimate, a difference of sums that cancel to ~epsilon, within tol absolute, scaled.
-// The fixed-effects outputs (coef, se, t, p, cov, fim_beta, blup) within tol for converged genes;
-// a gene that did not converge (max_iter: the likelihood has no maximum where it went, typically
-// with a negative component making I + D ZZ nearly singular) amplifies the 1e-13 differences of
-// its theta in the fixed-effects step, and is held to fe_tol_unconverged.
-void expect_same_fit(const LmmFit& device, const LmmFit& cpu, double tol, double fe_tol_unconverged = 1e-7) {
-  ASSERT_EQ(device.n_genes(), cpu.n_genes());
-  EXPECT_EQ(device.warnings, cpu.warnings);
-  using M = Eigen::MatrixXd LmmFit::*;
-  const std::pair<const char*, M> variance[] = {{"theta", &LmmFit::theta}, {"se_theta", &LmmFit::se_theta},
-                                                {"fim_theta", &LmmFit::fim_theta}};
-  const std::pair<const char*, M> fixed[] = {{"coef", &LmmFit::coef}, {"se", &LmmFit::se},   {"t", &LmmFit::t},
-                                             {"p", &LmmFit::p},       {"cov", &LmmFit::cov}, {"fim_beta", &LmmFit::fim_beta},
-                                             {"blup", &LmmFit::blup}, {"df", &LmmFit::df}};
+// The pipeline on the emulated device against the CPU's, printing how many genes did not converge.
+void expect_same_fit(const LmmFit& device, const LmmFit& cpu, double tol) {
+  testing::expect_device_fit_near(device, cpu, tol);
   Index unconverged = 0;
-  for (Index g = 0; g < cpu.n_genes(); ++g) {
-    const auto gs = static_cast<std::size_t>(g);
-    EXPECT_EQ(device.niter[gs], cpu.niter[gs]) << "gene " << g;
-    EXPECT_EQ(device.status[gs], cpu.status[gs]) << "gene " << g;
-    unconverged += !cpu.converged(g);
-    auto compare = [&](const char* what, const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, double t) {
-      for (Index i = 0; i < x.rows(); ++i)
-        EXPECT_TRUE(testing::near_relative(x(i, g), y(i, g), t))
-            << what << "(" << i << ") of gene " << g << ": " << x(i, g) << " vs " << y(i, g);
-    };
-    for (const auto& [what, m] : variance) compare(what, device.*m, cpu.*m, tol);
-    for (const auto& [what, m] : fixed) compare(what, device.*m, cpu.*m, cpu.converged(g) ? tol : fe_tol_unconverged);
-    EXPECT_TRUE(testing::near_relative(device.logLik(g), cpu.logLik(g), tol)) << "logLik of gene " << g;
-    const Index k1 = cpu.dlogL.rows();
-    for (Index i = 0; i < k1; ++i) {
-      // |dl_i| is a difference of terms of the size of F_ii theta_i.
-      const double scale = std::max(1.0, std::abs(cpu.fim_theta(i * (k1 + 1), g) * cpu.theta(i, g)));
-      EXPECT_NEAR(device.dlogL(i, g), cpu.dlogL(i, g), tol * scale) << "dlogL(" << i << ") of gene " << g;
-    }
-  }
+  for (Index g = 0; g < cpu.n_genes(); ++g) unconverged += !cpu.converged(g);
   std::printf("%lld of %lld genes did not converge\n", static_cast<long long>(unconverged),
               static_cast<long long>(cpu.n_genes()));
 }

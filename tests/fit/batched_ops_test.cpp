@@ -6,6 +6,7 @@
 #include <flashmm/detail/small_pinv.hpp>
 
 #include "fit/batched_ops.hpp"
+#include "fit/blocked_cholesky.hpp"
 #include "fit/ginv.hpp"
 #include "support/expect.hpp"
 
@@ -58,7 +59,7 @@ TEST(BatchedOps, PinvSymmetricEqualsGinv) {
 }
 
 // The blocked Cholesky factorization and solves of the batched general path, on three slots of
-// q = 70 (three tiles): L L' = K, L^-1 X and L^-T X as Eigen's, and a slot that is not positive
+// q = 70 (three tiles, BlockedCholesky): L L' = K, L^-1 X and L^-T L^-1 X as Eigen's, and a slot that is not positive
 // definite flagged in info while the others are factorized as if it were not there.
 TEST(BatchedOps, BlockedCholeskyAndSolvesPerSlot) {
   std::mt19937_64 rng(5);
@@ -84,27 +85,12 @@ TEST(BatchedOps, BlockedCholeskyAndSolvesPerSlot) {
   ops->upload(dinfo.get(), zero.data(), slots * sizeof(int));
   auto* kd = static_cast<double*>(dk.get());
   auto* xd = static_cast<double*>(dx.get());
-  // The driver's sequence (host/fit/batched_general.cpp, BlockedCholesky), through the ops.
-  for (int j = 0; j < q; j += detail::kTile) {
-    const int jb = std::min(detail::kTile, q - j), m = q - j - jb;
-    ops->run(detail::PotrfDiag::Args{kd, q, qq, j, jb, static_cast<int*>(dinfo.get()), slots});
-    if (m == 0) continue;
-    ops->run(detail::TrsmPanel::Args{kd, q, qq, j, jb, m, slots});
-    double* panel = kd + (j + jb) + static_cast<long long>(j) * q;
-    ops->gemm_strided(detail::Trans::n, detail::Trans::t, m, m, jb, -1.0, panel, q, qq, panel, q, qq, 1.0,
-                      kd + (j + jb) * (q + 1LL), q, qq, slots);
-  }
+  detail::BlockedCholesky chol(*ops, q);
+  chol.factorize(kd, static_cast<int*>(dinfo.get()), slots);
   std::vector<int> info(slots);
   ops->download(info.data(), dinfo.get(), slots * sizeof(int));
   EXPECT_EQ(info, (std::vector<int>{0, 41, 0}));
-  for (int j = 0; j < q; j += detail::kTile) {
-    const int jb = std::min(detail::kTile, q - j), m = q - j - jb;
-    ops->run(detail::TrsmDiag::Args{kd, q, qq, xd, q, static_cast<long long>(q) * cols, j, jb, cols, false, slots});
-    if (m > 0)
-      ops->gemm_strided(detail::Trans::n, detail::Trans::n, m, cols, jb, -1.0, kd + (j + jb) + static_cast<long long>(j) * q,
-                        q, qq, xd + j, q, static_cast<long long>(q) * cols, 1.0, xd + j + jb, q,
-                        static_cast<long long>(q) * cols, slots);
-  }
+  chol.solve(kd, xd, q, static_cast<long long>(q) * cols, cols, false, slots);
   ops->download(k_all.data(), dk.get(), k_all.size() * sizeof(double));
   ops->download(x_all.data(), dx.get(), x_all.size() * sizeof(double));
   for (int s : {0, 2}) {
@@ -114,6 +100,13 @@ TEST(BatchedOps, BlockedCholeskyAndSolvesPerSlot) {
     const Eigen::MatrixXd y = llt.matrixL().solve(X[static_cast<std::size_t>(s)]);
     expect_matrix_near(Eigen::Map<const Eigen::MatrixXd>(x_all.data() + s * q * cols, q, cols), y, 1e-11, "L^-1 X");
   }
+  // And back: L^-T (L^-1 X) = K^-1 X.
+  ops->upload(dx.get(), x_all.data(), x_all.size() * sizeof(double));
+  chol.solve(kd, xd, q, static_cast<long long>(q) * cols, cols, true, slots);
+  ops->download(x_all.data(), dx.get(), x_all.size() * sizeof(double));
+  for (int s : {0, 2})
+    expect_matrix_near(Eigen::Map<const Eigen::MatrixXd>(x_all.data() + s * q * cols, q, cols),
+                       K[static_cast<std::size_t>(s)].llt().solve(X[static_cast<std::size_t>(s)]), 1e-10, "K^-1 X");
 }
 
 // getrf/getrs with cuBLAS's (LAPACK's) semantics: pivots, packed factors, both transposes.

@@ -3,6 +3,7 @@
 // (kernels/fit/batched_kernels.cu) and the CPU emulation (host/fit/cpu_batched_ops.cpp) stamp
 // out one launch per entry with FLASHMM_BATCHED_OPERATIONS(X), X(Op) for each.
 #include <flashmm/detail/batched_cholesky.hpp>
+#include <flashmm/detail/fixed_effects_batch.hpp>
 #include <flashmm/detail/general_score.hpp>
 
 #define FLASHMM_BATCHED_OPERATIONS(X) \
@@ -15,4 +16,8 @@
   X(VectorFinish)                     \
   X(M0FromW2)                         \
   X(FormGeneral)                      \
-  X(ReduceUpdate)
+  X(ReduceUpdate)                     \
+  X(FeRhs)                            \
+  X(SpectralFePrepare)                \
+  X(FeFinish)                         \
+  X(ScaleVectors)
