@@ -315,20 +315,20 @@ namespace {
 
 class BatchedScorer final : public Scorer {
  public:
-  BatchedScorer(std::function<std::unique_ptr<BatchedOps>()> make_ops, std::unique_ptr<Scorer> spectral)
-      : make_ops_(std::move(make_ops)), spectral_(std::move(spectral)) {}
+  explicit BatchedScorer(std::function<std::unique_ptr<BatchedOps>()> make_ops) : make_ops_(std::move(make_ops)) {}
 
   void score(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in, const ScoringArrays& out,
              ProgressReport& progress) override {
-    if (ctx.spectral() != nullptr) {
-      spectral_->score(ctx, options, in, out, progress);
-      return;
-    }
     std::string why;
     if (!batched_covers(ctx, &why)) throw InputError(why);
-    score_general_batched(ops(), ctx, options, in, out);
+    if (ctx.spectral() != nullptr) score_spectral_batched(ops(), ctx, options, in, out);
+    else score_general_batched(ops(), ctx, options, in, out);
     progress.add(ctx.prepared().genes);
   }
+
+  // One component: the device runs the safeguarded optimizer too; k > 1: the host pass does,
+  // on the genes where plain scoring failed only.
+  bool runs_safeguard(const FitContext& ctx, const LmmOptions&) const override { return ctx.spectral() != nullptr; }
 
   void fixed_effects(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                      const ScoringArrays& est, LmmFit& fit, ProgressReport& progress) override {
@@ -343,20 +343,17 @@ class BatchedScorer final : public Scorer {
   }
 
   std::function<std::unique_ptr<BatchedOps>()> make_ops_;
-  std::unique_ptr<Scorer> spectral_;
   std::unique_ptr<BatchedOps> ops_;
 };
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_batched_scorer(std::function<std::unique_ptr<BatchedOps>()> make_ops,
-                                            std::unique_ptr<Scorer> spectral) {
-  return std::make_unique<BatchedScorer>(std::move(make_ops), std::move(spectral));
+std::unique_ptr<Scorer> make_batched_scorer(std::function<std::unique_ptr<BatchedOps>()> make_ops) {
+  return std::make_unique<BatchedScorer>(std::move(make_ops));
 }
 
 std::unique_ptr<Scorer> make_emulated_device_scorer(std::size_t memory_bytes) {
-  return make_batched_scorer([memory_bytes] { return make_cpu_batched_ops(memory_bytes); },
-                             make_cpu_scorer(/*gene_major_w=*/true));
+  return make_batched_scorer([memory_bytes] { return make_cpu_batched_ops(memory_bytes); });
 }
 
 }  // namespace flashmm::detail

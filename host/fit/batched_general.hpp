@@ -29,6 +29,13 @@ bool batched_covers(const FitContext& ctx, std::string* why_not);
 void score_general_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                            const ScoringArrays& out);
 
+/// FLASHMM's plain Fisher scoring on the spectral path (one component, ALGORITHM.md section 6) for
+/// every active gene of in, through ops, in batches sized from ops.free_bytes(); under robust or
+/// nonnegative also the safeguarded optimizer where plain scoring failed (out.stop, out.fallback):
+/// the host pass is left nothing to do.
+void score_spectral_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                            const ScoringArrays& out);
+
 /// The fixed-effects step (ALGORITHM.md section 3, "fixed effects") of every active gene at its
 /// estimate est, through ops, on either path (fit/batched_fixed_effects.cpp derives the forms):
 /// W, b, cov, se, t, the FIM of beta, se_theta, logLik and the BLUP on the device, copied back
@@ -37,11 +44,9 @@ void score_general_batched(BatchedOps& ops, const FitContext& ctx, const LmmOpti
 void fixed_effects_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                            const ScoringArrays& est, LmmFit& fit);
 
-/// The batched scorer: the general path through ops (a fresh BatchedOps per fit from make_ops);
-/// the spectral path, when ctx has it, through spectral (the CUDA spectral scorer, or the CPU
-/// scorer in the GPU's layout in the tests); the fixed-effects step of both paths through ops.
-std::unique_ptr<Scorer> make_batched_scorer(std::function<std::unique_ptr<BatchedOps>()> make_ops,
-                                            std::unique_ptr<Scorer> spectral);
+/// The batched scorer: scoring, the safeguarded optimizer for one component and the fixed-effects
+/// step of both paths through ops (one BatchedOps per fit, from make_ops).
+std::unique_ptr<Scorer> make_batched_scorer(std::function<std::unique_ptr<BatchedOps>()> make_ops);
 
 /// The batched scorer on the CPU emulation of a device with memory_bytes of free memory (the
 /// tests; small values cut the genes into several batches).

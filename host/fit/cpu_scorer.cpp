@@ -13,20 +13,16 @@ namespace {
 
 class CpuScorer final : public Scorer {
  public:
-  explicit CpuScorer(bool gene_major_w) : gene_major_w_(gene_major_w) {}
-
   void score(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in, const ScoringArrays& out,
              ProgressReport& progress) override {
     const Prepared& pre = ctx.prepared();
     const Index G = pre.genes;
     if (const SpectralPath* sp = ctx.spectral()) {
       const Eigen::MatrixXd& w = sp->w();  // q x G
-      Eigen::MatrixXd wt;
-      if (gene_major_w_) wt = w.transpose();  // G x q, as the GPU's GEMM writes it
       SpectralBatch b;
-      b.w = gene_major_w_ ? wt.data() : w.data();
-      b.w_gene_stride = gene_major_w_ ? 1 : pre.q;
-      b.w_entry_stride = gene_major_w_ ? G : 1;
+      b.w = w.data();
+      b.w_gene_stride = pre.q;
+      b.w_entry_stride = 1;
       b.l = sp->basis().l.data();
       b.e = sp->score_eigenvalues().data();
       b.yry = pre.yry.data();
@@ -54,13 +50,10 @@ class CpuScorer final : public Scorer {
       progress.add(g1 - g0);
     });
   }
-
- private:
-  bool gene_major_w_;
 };
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_cpu_scorer(bool gene_major_w) { return std::make_unique<CpuScorer>(gene_major_w); }
+std::unique_ptr<Scorer> make_cpu_scorer() { return std::make_unique<CpuScorer>(); }
 
 }  // namespace flashmm::detail

@@ -9,6 +9,10 @@
 
 namespace flashmm::detail {
 
+struct SafeguardOptions;
+/// The safeguarded optimizer's options for the host-device form (spectral_safeguard.hpp).
+SafeguardOptions safeguard_options(const LmmOptions& options);
+
 class SpectralPath final : public GenePath {
  public:
   /// pre.k must be 1.

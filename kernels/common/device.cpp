@@ -6,7 +6,7 @@
 
 #include "common/device.hpp"
 #include "common/resources.hpp"
-#include "fit/spectral_fit_kernels.hpp"
+#include "fit/batched_kernels.hpp"
 
 namespace flashmm::cuda {
 

@@ -37,4 +37,9 @@ void launch_op(const typename Op::Args& args, cudaStream_t stream, const char* n
 FLASHMM_BATCHED_OPERATIONS(FLASHMM_DEFINE_LAUNCH)
 #undef FLASHMM_DEFINE_LAUNCH
 
+cudaError_t probe_kernel_image() {
+  cudaFuncAttributes attributes{};
+  return cudaFuncGetAttributes(&attributes, batched_kernel<detail::SpectralGenes>);
+}
+
 }  // namespace flashmm::cuda

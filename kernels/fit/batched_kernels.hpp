@@ -13,4 +13,8 @@ namespace flashmm::cuda {
 FLASHMM_BATCHED_OPERATIONS(FLASHMM_DECLARE_LAUNCH)
 #undef FLASHMM_DECLARE_LAUNCH
 
+/// cudaFuncGetAttributes on a kernel of this library: cudaSuccess when the device can load
+/// flashmm's kernel code (an image for its architecture, or PTX the driver can compile).
+cudaError_t probe_kernel_image();
+
 }  // namespace flashmm::cuda

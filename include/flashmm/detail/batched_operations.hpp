@@ -5,6 +5,7 @@
 #include <flashmm/detail/batched_cholesky.hpp>
 #include <flashmm/detail/fixed_effects_batch.hpp>
 #include <flashmm/detail/general_score.hpp>
+#include <flashmm/detail/spectral_batch.hpp>
 
 #define FLASHMM_BATCHED_OPERATIONS(X) \
   X(PotrfDiag)                        \
@@ -20,4 +21,5 @@
   X(FeRhs)                            \
   X(SpectralFePrepare)                \
   X(FeFinish)                         \
-  X(ScaleVectors)
+  X(ScaleVectors)                     \
+  X(SpectralGenes)
