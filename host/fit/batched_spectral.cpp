@@ -73,7 +73,8 @@ void score_spectral_batched(BatchedOps& ops, const FitContext& ctx, const LmmOpt
     for (const auto& o : outputs) ops.upload(o.device, o.host, o.bytes);
     const int ni = static_cast<int>(n);
     ops.gemm_strided(Trans::t, Trans::n, ni, qi, qi, 1.0, zry, qi, 0, U, qi, 0, 0.0, w, ni, 0, 1);  // w' = zry' U
-    SpectralBatch b;
+    // The host batch's constants, with the device's arrays for this batch of genes.
+    SpectralBatch b = sp.batch(options, s_start, active, d);
     b.w = w;
     b.w_gene_stride = 1;
     b.w_entry_stride = n;
@@ -81,17 +82,7 @@ void score_spectral_batched(BatchedOps& ops, const FitContext& ctx, const LmmOpt
     b.e = e;
     b.g = g_eig;
     b.yry = yry;
-    b.s_start = s_start;
-    b.active = active;
     b.genes = n;
-    b.q = qi;
-    b.n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
-    b.n_minus_pres = static_cast<double>(pre.n - pre.pres);
-    b.max_iter = options.max_iter;
-    b.epsilon = options.epsilon;
-    b.ginv_tol = kGinvTolerance;
-    b.out = d;
-    b.nonnegative = options.nonnegative;
     ops.run(SpectralGenes::Args{b, safeguard});
     for (const auto& o : outputs) ops.download(const_cast<void*>(o.host), o.device, o.bytes);
   }

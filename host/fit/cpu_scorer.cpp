@@ -18,24 +18,10 @@ class CpuScorer final : public Scorer {
     const Prepared& pre = ctx.prepared();
     const Index G = pre.genes;
     if (const SpectralPath* sp = ctx.spectral()) {
-      const Eigen::MatrixXd& w = sp->w();  // q x G
-      SpectralBatch b;
-      b.w = w.data();
+      SpectralBatch b = sp->batch(options, in.s_start, in.active, out);
+      b.w = sp->w().data();  // q x G
       b.w_gene_stride = pre.q;
       b.w_entry_stride = 1;
-      b.l = sp->basis().l.data();
-      b.e = sp->score_eigenvalues().data();
-      b.yry = pre.yry.data();
-      b.s_start = in.s_start;
-      b.active = in.active;
-      b.genes = G;
-      b.q = static_cast<int>(pre.q);
-      b.n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
-      b.n_minus_pres = static_cast<double>(pre.n - pre.pres);
-      b.max_iter = options.max_iter;
-      b.epsilon = options.epsilon;
-      b.ginv_tol = kGinvTolerance;
-      b.out = out;
       parallel_for_blocks(G, options.threads, 64, [&](Index g0, Index g1) {
         for (Index g = g0; g < g1; ++g) score_spectral_gene(b, g);
         progress.add(g1 - g0);

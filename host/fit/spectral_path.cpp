@@ -58,6 +58,27 @@ SpectralGene SpectralPath::gene(Index g) const {
           static_cast<double>(pre_.n - pre_.pres - pre_.q)};
 }
 
+SpectralBatch SpectralPath::batch(const LmmOptions& options, const double* s_start, const unsigned char* active,
+                                  const ScoringArrays& out) const {
+  SpectralBatch b;  // w is the caller's: the CPU's q x G, or the device's own
+  b.l = basis_.l.data();
+  b.e = score_eigenvalues().data();
+  b.g = basis_.g.data();
+  b.yry = pre_.yry.data();
+  b.s_start = s_start;
+  b.active = active;
+  b.genes = pre_.genes;
+  b.q = static_cast<int>(pre_.q);
+  b.n_eff = static_cast<double>(pre_.n - pre_.pres - pre_.q);
+  b.n_minus_pres = static_cast<double>(pre_.n - pre_.pres);
+  b.max_iter = options.max_iter;
+  b.epsilon = options.epsilon;
+  b.ginv_tol = kGinvTolerance;
+  b.out = out;
+  b.nonnegative = options.nonnegative;
+  return b;
+}
+
 double SpectralPath::loglik(Index g, const Eigen::VectorXd& theta) const {
   return spectral_loglik(gene(g), theta(0), theta(1));
 }
