@@ -9,6 +9,7 @@
 //     with G = V' ZX, h = V' ZY; BLUP = V (c .* (h_g - G b)).
 // The p-values (a Student t tail) and the status are set on the host from these outputs.
 #include <flashmm/error.hpp>
+#include <flashmm/hypothesis_tests.hpp>
 
 #include "fit/batched_general.hpp"
 #include "fit/blocked_cholesky.hpp"
@@ -37,6 +38,7 @@ class FixedEffectsBatch {
     G_ = pre_.genes;
     qq_ = static_cast<long long>(q_) * q_;
     spectral_ = ctx.spectral() != nullptr;
+    satterthwaite_ = spectral_ && options.df == DfMethod::satterthwaite;
   }
 
   void run(const ScoringInput& in, const ScoringArrays& est, LmmFit& fit) {
@@ -51,6 +53,7 @@ class FixedEffectsBatch {
       (spectral_ || symmetric ? chol : lu).push_back(static_cast<int>(g));
     }
     if (chol.empty() && lu.empty()) return;
+    if (satterthwaite_) device_df_ = Eigen::MatrixXd::Constant(p_, G_, std::numeric_limits<double>::quiet_NaN());
     upload_shared(est);
     allocate_slots(static_cast<long long>(std::max(chol.size(), lu.size())));
     std::vector<int> failed;  // Cholesky failures, redone by LU
@@ -67,12 +70,22 @@ class FixedEffectsBatch {
       general_batch(lu.data() + i0, n, /*use_lu=*/true, none);
       store(lu.data() + i0, n, fit, none);
     }
-    // The host's part: df, p-values and status (store_gene's last steps).
+    // The host's part: df, p-values and status (store_gene's last steps); the Satterthwaite df
+    // where the device computed them, for the converged genes (NaN elsewhere, as
+    // satterthwaite_df), with their p-values.
     for (Index g = 0; g < G_; ++g) {
       if (!in.active[g]) continue;
       const VarianceEstimate ve = estimate_of(est, g);
       store_t_tests(pre_, g, fit);
       fit.status[static_cast<std::size_t>(g)] = gene_status(options_, ve, fit.coef.col(g).allFinite());
+    }
+    if (satterthwaite_) {
+      fit.df.setConstant(std::numeric_limits<double>::quiet_NaN());
+      for (Index g = 0; g < G_; ++g)
+        if (fit.converged(g)) fit.df.col(g) = device_df_.col(g);
+      fit.df_method = DfMethod::satterthwaite;
+      for (Index g = 0; g < G_; ++g)
+        for (Index j = 0; j < p_; ++j) fit.p(j, g) = t_test_p(fit.t(j, g), fit.df(j, g), Alternative::two_sided);
     }
   }
 
@@ -92,6 +105,17 @@ class FixedEffectsBatch {
       d_h_ = shared_.upload((sb.identity_v ? st_.ZY : sb.h).data(), q * G, what);
       d_g_ = shared_.upload(sb.g.data(), q, what);
       if (!sb.identity_v) d_V_ = shared_.upload(sb.V.data(), q * q, what);
+      if (satterthwaite_) {  // the projections w = U' zry of every gene, for the observed information
+        const SpectralPath& sp = *ctx_.spectral();
+        const double* U = shared_.upload(sb.U.data(), q * q, what);
+        const double* zry = shared_.upload(pre_.zry.data(), q * G, what);
+        d_w_ = shared_.take<double>(q * G, what);
+        ops_.gemm_strided(Trans::t, Trans::n, q_, static_cast<int>(G_), q_, 1.0, U, q_, 0, zry, q_, 0, 0.0, d_w_, q_,
+                          0, 1);
+        d_l_ = shared_.upload(sb.l.data(), q, what);
+        d_e_ = shared_.upload(sp.score_eigenvalues().data(), q, what);
+        d_yry_ = shared_.upload(pre_.yry.data(), G, what);
+      }
     } else {
       d_X_ = shared_.upload(st_.ZX.data(), q * p, what);
       d_h_ = shared_.upload(st_.ZY.data(), q * G, what);
@@ -103,6 +127,7 @@ class FixedEffectsBatch {
   std::size_t slot_bytes() const {
     const auto q = static_cast<std::size_t>(q_), p = static_cast<std::size_t>(p_), k1 = static_cast<std::size_t>(k1_);
     const std::size_t doubles = (spectral_ ? 0 : q * q) + q * (p + 1) + p * (p + 1) + 5 * q +
+                                (satterthwaite_ ? q * p + 4 + p : 0) +
                                 static_cast<std::size_t>(FeFinish::work_per_slot(p_, k1_)) + 3 * p + 2 * p * p + k1 + 1;
     return doubles * sizeof(double) + (q + 4) * sizeof(int) + 2 + 3 * sizeof(double*);
   }
@@ -133,6 +158,11 @@ class FixedEffectsBatch {
     out_.fim_beta = slots_mem_.take<double>(ns * p * p, what);
     out_.se_theta = slots_mem_.take<double>(ns * k1, what);
     out_.loglik = slots_mem_.take<double>(ns, what);
+    if (satterthwaite_) {
+      d_hv_ = slots_mem_.take<double>(ns * q * p, what);
+      d_A_ = slots_mem_.take<double>(ns * 4, what);
+      d_df_ = slots_mem_.take<double>(ns * p, what);
+    }
     d_idx_ = slots_mem_.take<int>(ns, what);
     d_info_ = slots_mem_.take<int>(ns, what);
     d_list_ = slots_mem_.take<int>(ns, what);
@@ -210,6 +240,14 @@ class FixedEffectsBatch {
     ops_.gemm_strided(Trans::t, Trans::n, p_, p_ + 1, q_, 1.0, d_X_, q_, 0, d_rhs_, q_, rhs_stride, 0.0, d_C_, p_,
                       static_cast<long long>(p_) * (p_ + 1), ns);
     ops_.run(finish_args(ns));
+    if (satterthwaite_) {  // hv = G cov, then the df of every coefficient
+      const long long pp = static_cast<long long>(p_) * p_;
+      ops_.gemm_strided(Trans::n, Trans::n, q_, p_, p_, 1.0, d_X_, q_, 0, out_.cov, p_, pp, 0.0, d_hv_, q_, q * p_, ns);
+      ops_.run(SpectralSatterthwaite::Args{out_.cov, d_hv_, d_XX_, d_theta_, d_w_, d_l_, d_g_, d_e_, d_yry_, d_idx_, q_,
+                                           p_, static_cast<double>(pre_.n - pre_.pres),
+                                           static_cast<double>(pre_.n - pre_.pres - pre_.q), kGinvTolerance, d_A_,
+                                           d_df_, ns});
+    }
     subtract_fitted(ns);
     ops_.run(ScaleVectors::Args{d_z_, d_r_, q_, ns});
     blup_ = d_z_;
@@ -233,6 +271,8 @@ class FixedEffectsBatch {
     ops_.download(se_theta.data(), out_.se_theta, se_theta.size() * sizeof(double));
     ops_.download(ll.data(), out_.loglik, ll.size() * sizeof(double));
     ops_.download(blup.data(), blup_, blup.size() * sizeof(double));
+    std::vector<double> df(satterthwaite_ ? n * p : 0);
+    if (satterthwaite_) ops_.download(df.data(), d_df_, df.size() * sizeof(double));
     for (std::size_t i = 0; i < n; ++i) {
       const Index g = idx[i];
       if (std::find(skip.begin(), skip.end(), idx[i]) != skip.end()) continue;
@@ -244,6 +284,7 @@ class FixedEffectsBatch {
       std::copy_n(se_theta.data() + i * k1, k1, fit.se_theta.col(g).data());
       std::copy_n(blup.data() + i * q, q, fit.blup.col(g).data());
       fit.logLik(g) = ll[i];
+      if (satterthwaite_) std::copy_n(df.data() + i * p, p, device_df_.col(g).data());
     }
   }
 
@@ -257,15 +298,19 @@ class FixedEffectsBatch {
   Index G_ = 0;
   long long qq_ = 0;
   bool spectral_ = false;
+  bool satterthwaite_ = false;  // Satterthwaite df on the device (one component)
   int slots_ = 0;
 
   DeviceArrays shared_, slots_mem_;  // the arrays of all genes; those of a batch's slots
   double *d_XX_ = nullptr, *d_XY_ = nullptr, *d_theta_ = nullptr, *d_F_ = nullptr, *d_logdet_ = nullptr;
   double *d_X_ = nullptr, *d_h_ = nullptr, *d_g_ = nullptr, *d_V_ = nullptr, *d_ZZ_ = nullptr;
+  double *d_w_ = nullptr, *d_l_ = nullptr, *d_e_ = nullptr, *d_yry_ = nullptr, *d_hv_ = nullptr, *d_A_ = nullptr,
+         *d_df_ = nullptr;
   int* d_comp_ = nullptr;
   double *d_K_ = nullptr, *d_rhs_ = nullptr, *d_C_ = nullptr, *d_r_ = nullptr, *d_s_ = nullptr, *d_z_ = nullptr,
          *d_u_ = nullptr, *d_blup_ = nullptr, *d_work_ = nullptr;
   double* blup_ = nullptr;  // where the batch's BLUPs are
+  Eigen::MatrixXd device_df_;  // p x G: the device's Satterthwaite df
   FeOutputs out_;
   int *d_idx_ = nullptr, *d_info_ = nullptr, *d_list_ = nullptr, *d_pivots_ = nullptr;
   unsigned char* d_lu_ = nullptr;

@@ -178,7 +178,9 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
   scorer.fixed_effects(*ctx, options, input, scored, fit, progress);
 
   fit.context = std::move(ctx);
-  if (options.df == DfMethod::satterthwaite) use_satterthwaite(fit, options.threads);
+  // Satterthwaite df, unless the scorer's fixed-effects step computed them (the device, one component).
+  if (options.df == DfMethod::satterthwaite && fit.df_method != DfMethod::satterthwaite)
+    use_satterthwaite(fit, options.threads);
   add_fit_warnings(fit, options);
   return fit;
 }

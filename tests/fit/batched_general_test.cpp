@@ -50,6 +50,24 @@ TEST(BatchedGeneral, EqualsCpuOnS1TwoComponents) {
   }
 }
 
+// robust, nonnegative and Satterthwaite df on two components: the device scores, the host pass
+// refits the genes where plain scoring failed, the device runs the fixed-effects step, the host
+// the df; as the CPU's pipeline.
+TEST(BatchedGeneral, EveryOptionOnTwoComponents) {
+  const SummaryStats& stats = testing::s1_main_stats("sam+batch");
+  for (int variant = 0; variant < 2; ++variant) {
+    SCOPED_TRACE(variant);
+    LmmOptions opt;
+    opt.robust = variant == 0;
+    opt.nonnegative = variant == 1;
+    opt.df = variant == 0 ? DfMethod::satterthwaite : DfMethod::residual;
+    const LmmFit cpu = fit_lmm(stats, opt);
+    const LmmFit device = fit_emulated(stats, opt, kPlenty);
+    expect_same_fit(device, cpu, 1e-10);
+    EXPECT_EQ(device.df_method, opt.df);
+  }
+}
+
 TEST(BatchedGeneral, BatchesOfFewGenesGiveTheSameFit) {
   const SummaryStats& stats = testing::s1_main_stats("sam+batch");
   LmmOptions opt;

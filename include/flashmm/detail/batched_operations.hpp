@@ -6,6 +6,7 @@
 #include <flashmm/detail/fixed_effects_batch.hpp>
 #include <flashmm/detail/general_score.hpp>
 #include <flashmm/detail/spectral_batch.hpp>
+#include <flashmm/detail/spectral_satterthwaite.hpp>
 
 #define FLASHMM_BATCHED_OPERATIONS(X) \
   X(PotrfDiag)                        \
@@ -22,4 +23,5 @@
   X(SpectralFePrepare)                \
   X(FeFinish)                         \
   X(ScaleVectors)                     \
-  X(SpectralGenes)
+  X(SpectralGenes)                    \
+  X(SpectralSatterthwaite)
