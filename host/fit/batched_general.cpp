@@ -306,6 +306,14 @@ bool batched_covers(const FitContext& ctx, std::string* why_not) {
   return false;
 }
 
+std::size_t batched_min_bytes(const FitContext& ctx) {
+  const Prepared& pre = ctx.prepared();
+  const auto q = static_cast<std::size_t>(pre.q), G = static_cast<std::size_t>(pre.genes),
+             p = static_cast<std::size_t>(pre.p);
+  if (ctx.spectral() != nullptr) return sizeof(double) * (2 * q * q + 2 * q * (p + 1) + q * G);
+  return sizeof(double) * (5 * q * q + q * G + q * (p + 1));
+}
+
 void score_general_batched(BatchedOps& ops, const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                            const ScoringArrays& out) {
   GeneralScoring(ops, ctx, options).run(in, out);

@@ -13,6 +13,10 @@ namespace flashmm::detail {
 /// within the device's int32 indices); *why_not says why not.
 bool batched_covers(const FitContext& ctx, std::string* why_not);
 
+/// A lower bound of the device memory the batched fit of ctx needs (its shared arrays and one
+/// gene of a batch): choose_scorer leaves a model that cannot fit to the CPU.
+std::size_t batched_min_bytes(const FitContext& ctx);
+
 /// FLASHMM's plain Fisher scoring on the general path (ALGORITHM.md section 3, any number of
 /// components) for every active gene of in, through ops, all still-active genes of an iteration
 /// at once in batches sized from ops.free_bytes(); the results go to out (host memory) as

@@ -49,8 +49,18 @@ void Scorer::fixed_effects(const FitContext& ctx, const LmmOptions& options, con
 }
 
 bool gpu_scorer_covers(const FitContext& ctx, std::string* why_not) {
-  if (ctx.spectral() != nullptr) return true;
-  return batched_covers(ctx, why_not);
+  if (!batched_covers(ctx, why_not)) return false;
+  GpuProperties props;
+  if (!gpu_properties(&props)) return true;  // no device to measure: make_gpu_scorer says why
+  const std::size_t need = batched_min_bytes(ctx);
+  if (need > props.memory_bytes / 10 * 9) {
+    if (why_not != nullptr)
+      *why_not = "the GPU fit of this model needs at least " + std::to_string(need >> 20) + " MiB of device memory (q = " +
+                 std::to_string(ctx.prepared().q) + ", " + std::to_string(ctx.prepared().genes) + " genes) and " +
+                 props.name + " has " + std::to_string(props.memory_bytes >> 20) + " MiB";
+    return false;
+  }
+  return true;
 }
 
 std::unique_ptr<Scorer> choose_scorer(const FitContext& ctx, const LmmOptions& options,
@@ -62,8 +72,19 @@ std::unique_ptr<Scorer> choose_scorer(const FitContext& ctx, const LmmOptions& o
   }
   std::string why;
   if (!gpu_scorer_covers(ctx, &why)) {
-    notes.push_back("Fisher scoring ran on the CPU: " + why);
+    notes.push_back("the fit ran on the CPU: " + why);
     return make_cpu_scorer();
+  }
+  // With several components the device scores and runs the fixed-effects step; what the host
+  // still does is said once.
+  if (ctx.spectral() == nullptr) {
+    std::vector<std::string> host;
+    if (uses_step_control(options)) host.push_back("the safeguarded optimizer (for the genes where plain scoring fails)");
+    if (options.df == DfMethod::satterthwaite) host.push_back("the Satterthwaite degrees of freedom");
+    if (!host.empty())
+      notes.push_back("with " + std::to_string(ctx.prepared().k) + " random components " + host.front() +
+                      (host.size() > 1 ? " and " + host.back() : std::string()) +
+                      " ran on the CPU; Fisher scoring and the fixed-effects step ran on the GPU");
   }
   return make_gpu_scorer();
 }
