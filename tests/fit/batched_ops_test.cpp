@@ -3,6 +3,7 @@
 // (host/fit/cpu_batched_ops.cpp), against Eigen: the pieces the GPU runs, one by one.
 #include <gtest/gtest.h>
 
+#include <flashmm/detail/fixed_effects_batch.hpp>
 #include <flashmm/detail/small_pinv.hpp>
 
 #include "fit/batched_ops.hpp"
@@ -56,6 +57,30 @@ TEST(BatchedOps, PinvSymmetricEqualsGinv) {
   // The 2 x 2 Fisher information of FLASHMM's scoring, rank one as at a boundary.
   const Eigen::Matrix2d rank_one{{4, 2}, {2, 1}};
   expect_matrix_near(device_pinv(rank_one), detail::ginv(rank_one), 1e-13, "rank one");
+}
+
+// The device's symmetric_ginv (Cholesky with the condition bound, else MASS::ginv) equals the
+// host's on every branch: well conditioned, conditioned past the bound, singular, indefinite.
+TEST(BatchedOps, SymmetricGinvTeamEqualsHost) {
+  std::mt19937_64 rng(11);
+  const int p = 12;
+  const Eigen::MatrixXd r = random_matrix(p, p, rng);
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(r, Eigen::ComputeFullU);
+  const Eigen::MatrixXd Q = svd.matrixU();
+  auto with_eigenvalues = [&](const Eigen::VectorXd& lambda) { return Eigen::MatrixXd(Q * lambda.asDiagonal() * Q.transpose()); };
+  Eigen::VectorXd well = Eigen::VectorXd::LinSpaced(p, 1.0, 10.0), steep = well, singular = well, indefinite = well;
+  steep(0) = 1e-8;     // condition 1e9: past the bound, ginv keeps every direction (above sqrt(eps))
+  singular(0) = 0;     // Cholesky fails: ginv drops the direction
+  indefinite(1) = -3;  // Cholesky fails: ginv of an indefinite matrix
+  for (const auto& [what, lambda] : {std::pair<const char*, Eigen::VectorXd>{"well conditioned", well},
+                                     {"steep", steep}, {"singular", singular}, {"indefinite", indefinite}}) {
+    const Eigen::MatrixXd W = with_eigenvalues(lambda);
+    Eigen::MatrixXd out(p, p);
+    std::vector<double> work(4 * static_cast<std::size_t>(p * p));
+    detail::symmetric_ginv_team(detail::SerialTeam{}, W.data(), p, out.data(), detail::kGinvTolerance, work.data());
+    const Eigen::MatrixXd want = detail::symmetric_ginv(W);
+    EXPECT_LT((out - want).norm(), 1e-9 * want.norm()) << what;
+  }
 }
 
 // The blocked Cholesky factorization and solves of the batched general path, on three slots of
