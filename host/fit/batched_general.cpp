@@ -140,7 +140,7 @@ class GeneralScoring {
     const std::size_t free_bytes = ops_.free_bytes();
     const std::size_t per_slot = slot_bytes();
     const auto fit = static_cast<long long>(free_bytes / per_slot);
-    slots_ = static_cast<int>(std::min({genes, fit, kMaxGridY, kMaxInt / std::max<long long>(qq_, 1)}));
+    slots_ = static_cast<int>(std::min({genes, fit, kMaxGridY}));
     if (slots_ < 1)
       throw DeviceError("out of GPU memory: the general fit needs " + std::to_string(per_slot) +
                         " bytes of device memory per gene of a batch (three q x q matrices, q = " + std::to_string(q_) +
