@@ -28,6 +28,9 @@ flashmm::SummaryStats first_genes(const flashmm::SummaryStats& s, Index genes) {
   out.XY = s.XY.leftCols(genes);
   out.ZY = s.ZY.leftCols(genes);
   out.Ynorm = s.Ynorm.head(genes);
+  out.Ysum = s.Ysum.head(genes);
+  out.nnz = s.nnz.head(genes);
+  out.exact = {};  // the doubles no longer round these
   out.gene_names.resize(static_cast<std::size_t>(genes));
   return out;
 }

@@ -63,7 +63,7 @@ cleanup() {
   if [[ "$KEEP" == 1 ]]; then
     echo "KEEP=1: data kept in $WORKDIR" >&2
   else
-    rm -f "$SIM" "$WORKDIR/truth.tsv" "$TIMELOG" "$DELOG" "$WORKDIR/sim_stderr.txt"
+    rm -f "$SIM" "$WORKDIR/sim.truth.tsv" "$TIMELOG" "$DELOG" "$WORKDIR/sim_stderr.txt"
     rm -rf "$DEOUT"
     if [[ "$CREATED_WORKDIR" == 1 ]]; then rmdir "$WORKDIR" 2>/dev/null || true; fi
   fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Time of each stage of `flashmm de` (reading, fitting, writing) on the tuberculosis-like
 # simulation of issue 13 (2,000 genes x 50,000 cells, 259 samples, 29 cell types, one random
-# component), CPU, 2 threads, a few runs per binary; prints the stage lines, /usr/bin/time's
-# figures and the sizes of the results.
+# component), CPU, 2 threads, RUNS runs (default 3) per binary, binaries interleaved; prints the
+# stage lines, /usr/bin/time's figures and the size of the results.
 #
 #   benchmarks/writing_de.sh WORKDIR BINARY [BINARY ...]
 #

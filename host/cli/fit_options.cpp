@@ -40,8 +40,12 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
                 "converged_nonnegative)");
   sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
   add_gene_filter_options(sub, o.genes);
+  sub->add_flag("--fim-beta", o.fim_beta,
+                "Also write the Fisher information of the fixed effects into fit.h5 (as large as cov, and its "
+                "inverse up to rounding)");
   sub->add_option("--out", o.out, "Output directory")->required();
-  sub->add_flag("--force", o.force, "Overwrite results already in --out");
+  sub->add_flag("--force", o.force, "Replace results already in --out");
+  sub->footer(kOutputDirHelp);
 }
 
 namespace {
@@ -93,7 +97,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   show_warnings(fit.warnings, quiet);
 
   Stage writing("writing " + out.path().string(), 0, "", quiet);
-  write_fit_results(out, fit, table, fit_provenance(std::move(provenance), o), o);
+  write_fit_results(out, fit, table, fit_provenance(std::move(provenance), o), o, threads);
   out.commit();
   writing.finish();
 }

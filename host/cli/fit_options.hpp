@@ -25,6 +25,7 @@ struct FitOptions {
   std::string df = "residual";
   bool robust = false;
   bool nonnegative = false;
+  bool fim_beta = false;  ///< write the Fisher information of beta into fit.h5
   std::string out;
   bool force = false;
   GeneFilterOptions genes;  ///< --min-cells, --min-fraction, --gene-list

@@ -35,10 +35,11 @@ io::FitProvenance fit_provenance(io::FitProvenance model, const FitOptions& o) {
 }
 
 void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
-                       const FitOptions& /*o*/) {
-  write_fit_tables(out, fit);
-  write_de_table(out, table);
-  io::write_fit(out.temp_path(fit_output_names().back()), fit, provenance);
+                       const FitOptions& o, int threads) {
+  io::FitFileOptions file_options;
+  file_options.fim_beta = o.fim_beta;
+  write_results(out, fit, table, fit_output_names().back(),
+                [&](const std::string& path) { io::write_fit(path, fit, provenance, file_options); }, threads);
 }
 
 }  // namespace flashmm::cli

@@ -20,8 +20,9 @@ LmmOptions lmm_options(const FitOptions& o, const RunOptions& run);
 io::FitProvenance fit_provenance(io::FitProvenance model, const FitOptions& o);
 
 /// Writes the result set of a fit into out's temporary files (the gene tables, de.tsv for
-/// `table`, and fit.h5 with `provenance`); the caller commits.
+/// `table`, and fit.h5 with `provenance`, fim_beta only with o.fim_beta); the tables and fit.h5
+/// at the same time on two threads unless threads == 1. The caller commits.
 void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
-                       const FitOptions& o);
+                       const FitOptions& o, int threads = 0);
 
 }  // namespace flashmm::cli

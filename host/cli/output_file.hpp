@@ -1,17 +1,71 @@
 #pragma once
-// Internal: checks of output locations (a file for sumstats and merge, a directory for de and
-// fit), made before any heavy work.
+// Internal: result files published beside other files (sumstats -o, merge -o: one file;
+// simulate FILE.h5ad with FILE.truth.tsv), and durability.
+//
+// As for a result folder (output_dir.hpp): the run holds the main file's name exclusively
+// (OutputLock), writes every file under a temporary name of its own in the same folder, makes
+// them durable (fsync, once for the set), and renames them into place. The main file is renamed
+// last, and an old main file is moved aside first: the set is present exactly when its main file
+// is, so a reader sees the old set, no set, or the new one. Without --force an existing file is
+// never replaced, not even one that appeared while the run worked (renameat2 RENAME_NOREPLACE).
+#include "cli/cleanup_on_signal.hpp"
+#include "cli/output_lock.hpp"
+
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace flashmm::cli {
+
+/// The --help text of a command whose output is a file (-o FILE).
+extern const char* const kOutputFileHelp;
+
+class OutputFiles {
+ public:
+  /// paths[0] is the main file, the others its companions (same folder). Locks the main file's
+  /// name, removes stale temporaries, and refuses (IoError) when one of the files exists unless
+  /// `force`, or when the folder does not exist or is not writable. `option` names the option
+  /// that gave the path ("-o", "--out") in messages. Call before any heavy work.
+  OutputFiles(std::vector<std::string> paths, bool force, const std::string& option);
+  /// Removes the temporary files of an unfinished run, and releases the lock.
+  ~OutputFiles();
+  OutputFiles(const OutputFiles&) = delete;
+  OutputFiles& operator=(const OutputFiles&) = delete;
+
+  /// Where to write paths[i].
+  std::string temp_path(std::size_t i) const { return temps_[i].string(); }
+  /// Runs write(temp_path(i)); an IoError then names paths[i] rather than the temporary.
+  template <class Write>
+  void write(std::size_t i, Write&& write) {
+    write_as(temp_path(i), given_[i], std::forward<Write>(write));
+  }
+  /// Makes the temporary files durable and renames them into place, the main file last.
+  void commit();
+
+ private:
+  std::vector<std::string> given_;
+  std::vector<std::filesystem::path> finals_, temps_;
+  std::vector<SignalCleanup> on_signal_;
+  bool force_;
+  std::string option_;
+  OutputLock lock_;
+  bool committed_ = false;
+};
+
+/// Throws IoError when `path` exists and !force (never overwrite a user's file unasked), or when
+/// its directory does not exist or is not writable: a check before any heavy work (OutputFiles
+/// checks again when it takes the output).
+void check_output_file(const std::string& path, bool force);
 
 /// Whether a file can be created in dir, found by creating (and removing) one: permission bits do
 /// not tell the whole story (read-only mounts, ACLs).
 bool directory_is_writable(const std::filesystem::path& dir);
 
-/// Throws IoError when `path` exists and !force (never overwrite a user's file unasked), or when
-/// its directory does not exist or is not writable.
-void check_output_file(const std::string& path, bool force);
+/// fsync of a file, of a folder, and of every file in a folder (recursively) and the folders;
+/// IoError naming the file when the data cannot be written (a full disk is sometimes only
+/// reported here).
+void sync_file(const std::filesystem::path& file);
+void sync_directory(const std::filesystem::path& dir);
+void sync_tree(const std::filesystem::path& dir);
 
 }  // namespace flashmm::cli

@@ -7,7 +7,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
-#include "io/gzip_lines.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/output_file.hpp"
+#include "cli/text_file.hpp"
 #include "io/path_util.hpp"
 
 #include <cstdio>
@@ -24,8 +26,19 @@ struct SimulateOptions {
   SimulationOptions sim;
   Index chunk_cells = 20000;
   bool quiet = false;
+  bool force = false;
   std::string out;
 };
+
+// The files of a 10x output folder.
+const std::vector<std::string> kTenxFiles = {"matrix.mtx.gz", "features.tsv.gz", "barcodes.tsv.gz", "metadata.csv",
+                                             "truth.tsv"};
+
+// FILE.h5ad's truth table: FILE.truth.tsv beside it.
+fs::path truth_beside(const std::string& h5ad) {
+  fs::path p(h5ad);
+  return p.replace_extension(".truth.tsv");
+}
 
 // Per-cell obs gathered chunk by chunk: a few numbers a cell, small next to the counts.
 struct ObsCodes {
@@ -41,63 +54,61 @@ struct ObsCodes {
   }
 };
 
-void write_text(const fs::path& path, const std::string& text) {
-  detail::TempFile tmp(path.string());
-  std::FILE* f = std::fopen(tmp.temp_path().c_str(), "w");
-  if (!f) throw IoError("cannot write '" + tmp.temp_path() + "'; check that its directory exists and is writable");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw IoError("error writing '" + tmp.temp_path() + "' (disk full?)");
-  tmp.commit();
-}
-
-std::string truth_table(const SimulationDesign& d) {
-  std::string s = "gene\tcluster\ttreatment\tbeta\n";
-  char buf[64];
+void write_truth(const std::string& path, const SimulationDesign& d) {
+  TextFile f(path);
+  f.text("gene\tcluster\ttreatment\tbeta\n");
   for (const auto& t : d.truth) {
-    std::snprintf(buf, sizeof buf, "%.17g", t.beta);
-    s += t.gene + "\t" + t.cluster + "\t" + t.treatment + "\t" + buf + "\n";
+    f.text(t.gene), f.put('\t'), f.text(t.cluster), f.put('\t'), f.text(t.treatment), f.put('\t');
+    f.number(t.beta);
+    f.put('\n');
   }
-  return s;
+  f.close();
 }
 
-std::string metadata_csv(const Metadata& m) {
-  std::string s = "cell,sam,cls,trt,libsize\n";
-  char buf[64];
-  const auto& sam = m.columns[0], &cls = m.columns[1], &trt = m.columns[2], &lib = m.columns[3];
+void write_metadata_csv(const std::string& path, const Metadata& m) {
+  TextFile f(path);
+  f.text("cell,sam,cls,trt,libsize\n");
+  const auto &sam = m.columns[0], &cls = m.columns[1], &trt = m.columns[2], &lib = m.columns[3];
+  auto level = [](const MetadataColumn& c, std::size_t i) -> const std::string& {
+    return c.levels[static_cast<std::size_t>(c.codes[i])];
+  };
   for (std::size_t i = 0; i < m.cell_ids.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%.17g", lib.numbers[i]);
     // Quoted so that numeric-looking clusters ("1", "10") read back as categories.
-    s += m.cell_ids[i] + ",\"" + sam.levels[static_cast<std::size_t>(sam.codes[i])] + "\",\"" +
-         cls.levels[static_cast<std::size_t>(cls.codes[i])] + "\",\"" +
-         trt.levels[static_cast<std::size_t>(trt.codes[i])] + "\"," + buf + "\n";
+    f.text(m.cell_ids[i]), f.text(",\""), f.text(level(sam, i)), f.text("\",\""), f.text(level(cls, i));
+    f.text("\",\""), f.text(level(trt, i)), f.text("\",");
+    f.number(lib.numbers[i]);
+    f.put('\n');
   }
-  return s;
+  f.close();
 }
 
 void run_simulate(const SimulateOptions& o) {
   const SimulationDesign design = make_simulation_design(o.sim);  // validates the options first
-  const fs::path out(o.out);
   ObsCodes obs;
-  fs::path truth_path;
+  std::string truth_path;
   if (detail::ends_with_nocase(o.out, ".h5ad")) {
-    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-      throw IoError("the directory of --out '" + o.out + "' does not exist; create it first");
-    io::H5adWriter writer(o.out, design.gene_names);
-    std::vector<double> values;
-    simulate_chunks(o.sim, o.chunk_cells, [&](const SimulationChunk& c) {
-      values.assign(c.counts.begin(), c.counts.end());
-      CsrView<double> v;
-      v.rows = c.n_cells;
-      v.cols = c.n_genes;
-      v.indptr = c.indptr;
-      v.indices = c.indices;
-      v.values = values;
-      writer.append(v);
-      obs.add(c);
+    truth_path = truth_beside(o.out).string();
+    OutputFiles out({o.out, truth_path}, o.force, "--out");
+    out.write(0, [&](const std::string& path) {
+      io::H5adWriter writer(path, design.gene_names);
+      std::vector<double> values;
+      simulate_chunks(o.sim, o.chunk_cells, [&](const SimulationChunk& c) {
+        values.assign(c.counts.begin(), c.counts.end());
+        CsrView<double> v;
+        v.rows = c.n_cells;
+        v.cols = c.n_genes;
+        v.indptr = c.indptr;
+        v.indices = c.indices;
+        v.values = values;
+        writer.append(v);
+        obs.add(c);
+      });
+      writer.finish(obs.take_metadata(design));
     });
-    writer.finish(obs.take_metadata(design));
-    truth_path = (out.has_parent_path() ? out.parent_path() : fs::path(".")) / "truth.tsv";
+    out.write(1, [&](const std::string& path) { write_truth(path, design); });
+    out.commit();
   } else {
+    OutputDir out(o.out, kTenxFiles, o.force);
     // write_10x_dir takes the whole matrix; a 10x directory is for data sets that fit in memory.
     // The counts stream straight into doubles (12 bytes a nonzero): simulate() and then a double
     // copy would hold 16, and a float copy would round counts above 2^24.
@@ -118,14 +129,16 @@ void run_simulate(const SimulateOptions& o) {
     v.indptr = indptr;
     v.indices = indices;
     v.values = values;
-    io::write_10x_dir(o.out, v, design.gene_names, m.cell_ids);
-    write_text(out / "metadata.csv", metadata_csv(m));
-    truth_path = out / "truth.tsv";
+    write_as(out.staging().string(), o.out,
+             [&](const std::string& dir) { io::write_10x_dir(dir, v, design.gene_names, m.cell_ids); });
+    out.write("metadata.csv", [&](const std::string& path) { write_metadata_csv(path, m); });
+    out.write("truth.tsv", [&](const std::string& path) { write_truth(path, design); });
+    out.commit();
+    truth_path = (fs::path(o.out) / "truth.tsv").string();
   }
-  write_text(truth_path, truth_table(design));
   if (!o.quiet)
     std::fprintf(stderr, "wrote %lld cells x %lld genes to '%s'; truth in '%s'\n", static_cast<long long>(design.cells),
-                 static_cast<long long>(design.genes), o.out.c_str(), truth_path.string().c_str());
+                 static_cast<long long>(design.genes), o.out.c_str(), truth_path.c_str());
 }
 
 }  // namespace
@@ -150,7 +163,15 @@ void add_simulate(CLI::App& app) {
   sub->add_option("--chunk-cells", o->chunk_cells, "Cells simulated per block")->capture_default_str()->check(
       whole_number(1));
   sub->add_flag("--quiet", o->quiet, "No message on stderr");
-  sub->add_option("--out", o->out, "FILE.h5ad, or a directory for 10x output with metadata.csv")->required();
+  sub->add_option("--out", o->out,
+                  "FILE.h5ad (with FILE.truth.tsv beside it), or a folder for 10x output (matrix.mtx.gz, "
+                  "features.tsv.gz, barcodes.tsv.gz, metadata.csv, truth.tsv)")
+      ->required();
+  sub->add_flag("--force", o->force, "Replace an earlier simulation's files");
+  sub->footer(std::string("Output: FILE.h5ad and FILE.truth.tsv are published as a pair, the .h5ad renamed into place "
+                          "last, under the rules below (for -o FILE); a 10x folder is published as a whole, as the "
+                          "results of de.\n") +
+              kOutputFileHelp + "\n" + kOutputDirHelp);
   set_action(sub, [o] { run_simulate(*o); });
 }
 

@@ -8,6 +8,7 @@
 #include "cli/output_file.hpp"
 
 #include <memory>
+#include <string>
 
 namespace flashmm::cli {
 
@@ -21,11 +22,12 @@ struct SumstatsOptions {
 };
 
 void run_sumstats(const SumstatsOptions& o) {
-  check_output_file(o.out, o.force);
+  OutputFiles out({o.out}, o.force, "-o");
   const CellRange range = o.cell_range.empty() ? CellRange{} : parse_cell_range(o.cell_range);
   io::StatsProvenance prov;
   const SummaryStats stats = stream_summary_stats(o.data, range, {}, &prov);
-  io::write_summary_stats(o.out, stats, prov);
+  out.write(0, [&](const std::string& path) { io::write_summary_stats(path, stats, prov); });
+  out.commit();
 }
 
 }  // namespace
@@ -35,9 +37,12 @@ void add_sumstats(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("sumstats", "Compute the summary statistics of a model into a file");
   add_data_options(sub, o->data);
   sub->add_option("--cell-range", o->cell_range,
-                  "Only cells START:END of the input (1-based, inclusive), for shards merged later");
+                  "Only cells START:END of the input (1-based, inclusive), for shards merged later. Shards that "
+                  "start at cell 1 + a multiple of " + std::to_string(kCellBlock) +
+                  " merge to exactly the statistics of all cells at once (others to rounding)");
   sub->add_option("-o,--out", o->out, "Output file (.h5)")->required();
-  sub->add_flag("--force", o->force, "Overwrite the output file if it exists");
+  sub->add_flag("--force", o->force, "Replace the output file if it exists");
+  sub->footer(kOutputFileHelp);
   set_action(sub, [o] { run_sumstats(*o); });
 }
 

@@ -42,7 +42,8 @@ void add_test(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"two.sided", "less", "greater"}));
   sub->add_option("--out", o->out, "Output directory (de.tsv)")->required();
-  sub->add_flag("--force", o->force, "Overwrite de.tsv if it exists");
+  sub->add_flag("--force", o->force, "Replace de.tsv if it exists");
+  sub->footer(kOutputDirHelp);
   set_action(sub, [o] { run_test(*o); });
 }
 

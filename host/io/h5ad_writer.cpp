@@ -24,6 +24,13 @@ struct H5adWriter::State {
   bool finished = false;
   State(const std::string& p, std::vector<std::string> g, const H5adWriteOptions& o)
       : path(p), genes(std::move(g)), options(o), temp(p) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  // An unfinished file is discarded: abandoned first, so that closing its datasets cannot meet
+  // the disk error that stopped it (hdf5_util.hpp), then removed with the temporary name.
+  ~State() {
+    if (!finished && file.valid()) h::abandon_file(file);
+  }
 };
 
 H5adWriter::H5adWriter(const std::string& path, std::vector<std::string> gene_names, const H5adWriteOptions& options)
@@ -174,14 +181,12 @@ void H5adWriter::finish(const Metadata& obs) {
     h::Handle grp = h::create_group(s.file, g);
     h::write_encoding(grp, "dict", "0.1.0");
   }
-  s.data.reset();
-  s.indices.reset();
+  h::close_written(s.data);
+  h::close_written(s.indices);
   s.x.reset();
-  if (H5Fflush(s.file, H5F_SCOPE_GLOBAL) < 0) throw IoError(s.path + ": cannot flush the file (disk full?)");
-  const hid_t f = s.file.release();  // closed explicitly to check the result
-  if (H5Fclose(f) < 0) throw IoError(s.path + ": cannot close the file (disk full?)");
-  s.temp.commit();
+  h::close_file(s.file);
   s.finished = true;
+  s.temp.commit();
 }
 
 void write_h5ad(const std::string& path, const CsrView<float>& counts, const std::vector<std::string>& gene_names,

@@ -1,13 +1,16 @@
 #include "io/hdf5_matrix.hpp"
 
+#include <cmath>
+
 namespace flashmm::detail::h5 {
 
 namespace {
 
-Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>& dim, int gzip_level) {
+Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>& dim, int gzip_level,
+                 hid_t type = H5T_IEEE_F64LE) {
   Handle space(H5Screate_simple(static_cast<int>(dim.size()), dim.data(), nullptr), H5Sclose);
   if (!space.valid()) fail(file_name(loc), "cannot create a dataspace for '" + name + "'");
-  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  Handle dcpl = creation_plist(H5P_DATASET_CREATE);
   hsize_t total = 1;
   for (auto d : dim) total *= d;
   if (gzip_level > 0 && total > 0) {
@@ -16,17 +19,19 @@ Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>&
     hsize_t plane = 1;
     for (std::size_t i = 1; i < dim.size(); ++i) plane *= dim[i];
     chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dim[0], (hsize_t{1} << 20) / std::max<hsize_t>(plane, 1)));
-    H5Pset_chunk(dcpl, static_cast<int>(dim.size()), chunk.data());
-    H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level));
+    // Byte shuffling groups the doubles' exponent bytes: deflate then compresses them well.
+    if (H5Pset_chunk(dcpl, static_cast<int>(dim.size()), chunk.data()) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level)) < 0)
+      fail(file_name(loc), "cannot set up the compression of dataset '" + name + "'");
   }
-  Handle d(H5Dcreate2(loc, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) fail(file_name(loc), "cannot create dataset '" + name + "'");
+  Handle d(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
+  if (!d.valid()) fail_write(loc, "cannot create dataset '" + name + "' (disk full?)");
   return d;
 }
 
-void write_all(hid_t d, const std::string& name, const double* data) {
-  if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-    fail(file_name(d), "cannot write dataset '" + name + "' (disk full?)");
+void write_all(hid_t d, const std::string& name, const void* data, hid_t memtype = H5T_NATIVE_DOUBLE) {
+  if (H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || H5Dflush(d) < 0)
+    fail_write(d, "cannot write dataset '" + name + "' (disk full?)");
 }
 
 Handle open_nd(hid_t loc, const std::string& name, std::size_t rank, std::vector<hsize_t>& dim) {
@@ -57,13 +62,46 @@ void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixX
   const auto count = flat.cols();
   Handle d = create_nd(loc, name, {static_cast<hsize_t>(count), static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)},
                        gzip_level);
-  // Column-major (rows x cols) per item -> row-major per item.
+  // Column-major (rows x cols) per item -> row-major per item; nothing to do for symmetric items
+  // (covariances, Fisher informations), which are written from `flat` as they are.
+  bool symmetric = rows == cols;
+  for (Index g = 0; g < count && symmetric; ++g)
+    for (Index r = 0; r < rows && symmetric; ++r)
+      for (Index c = r + 1; c < cols; ++c) {
+        const double u = flat(r + c * rows, g), v = flat(c + r * rows, g);
+        if (!(u == v || (std::isnan(u) && std::isnan(v)))) {
+          symmetric = false;
+          break;
+        }
+      }
+  if (symmetric) {
+    if (flat.size() > 0) write_all(d, name, flat.data());
+    return;
+  }
   std::vector<double> buf(static_cast<std::size_t>(flat.size()));
   for (Index g = 0; g < count; ++g)
     for (Index r = 0; r < rows; ++r)
       for (Index c = 0; c < cols; ++c)
         buf[static_cast<std::size_t>((g * rows + r) * cols + c)] = flat(r + c * rows, g);
   write_all(d, name, buf.data());
+}
+
+void write_int64_rows(hid_t loc, const std::string& name, const std::int64_t* data, Index rows, Index cols,
+                      int gzip_level) {
+  Handle d = create_nd(loc, name, {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)}, gzip_level, H5T_STD_I64LE);
+  if (rows * cols > 0) write_all(d, name, data, H5T_NATIVE_INT64);
+}
+
+std::vector<std::int64_t> read_int64_rows(hid_t loc, const std::string& name, Index cols) {
+  std::vector<hsize_t> dim;
+  Handle d = open_nd(loc, name, 2, dim);
+  if (static_cast<Index>(dim[1]) != cols)
+    fail(file_name(loc), "dataset '" + name + "' has " + std::to_string(dim[1]) + " columns, expected " +
+                             std::to_string(cols));
+  std::vector<std::int64_t> out(static_cast<std::size_t>(dim[0] * dim[1]));
+  if (!out.empty() && H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    fail(file_name(d), "cannot read dataset '" + name + "' (truncated or corrupt file?)");
+  return out;
 }
 
 Eigen::MatrixXd read_matrix(hid_t loc, const std::string& name) {

@@ -19,6 +19,12 @@ Eigen::MatrixXd read_matrix(hid_t loc, const std::string& name);
 /// Reads a 3-D dataset written by write_matrix_stack back into the flat layout.
 Eigen::MatrixXd read_matrix_stack(hid_t loc, const std::string& name);
 
+/// A rows x cols row-major int64 array as a 2-D dataset (shuffled and gzip-compressed when
+/// level > 0), and back (IoError when the dataset is not rows x `cols`).
+void write_int64_rows(hid_t loc, const std::string& name, const std::int64_t* data, Index rows, Index cols,
+                      int gzip_level = 0);
+std::vector<std::int64_t> read_int64_rows(hid_t loc, const std::string& name, Index cols);
+
 /// A 2-D dataset written by write_matrix as a vector (all its values, column by column).
 Eigen::VectorXd read_vector(hid_t loc, const std::string& name);
 /// A 1-D int64 dataset from / to ints.

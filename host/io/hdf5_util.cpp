@@ -1,8 +1,16 @@
 #include "io/hdf5_util.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace flashmm::detail::h5 {
 
@@ -89,12 +97,6 @@ Handle open_file(const std::string& path) {
   return Handle(f, H5Fclose);
 }
 
-Handle create_file(const std::string& path) {
-  silence_errors();
-  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) throw IoError(path + ": cannot create the file; check that the directory exists and is writable");
-  return Handle(f, H5Fclose);
-}
 
 std::string object_name(hid_t obj) {
   const ssize_t n = H5Iget_name(obj, nullptr, 0);
@@ -335,9 +337,109 @@ std::vector<std::string> read_strings(hid_t dataset) {
 
 // ---- writing --------------------------------------------------------------------------------
 
+namespace {
+
+// The file access properties of what we write: the earliest formats that can hold each object,
+// and none newer than HDF5 1.8's, whatever a later library would choose, so that the bytes do not
+// depend on the HDF5 version (and every HDF5 since 1.8 reads them).
+Handle write_access_plist() {
+  Handle fapl = make_plist(H5Pcreate(H5P_FILE_ACCESS));
+  if (!fapl.valid() || H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0)
+    throw IoError("HDF5: cannot set up the file access properties (HDF5 library problem)");
+  return fapl;
+}
+
+}  // namespace
+
+Handle creation_plist(hid_t cls) {
+  Handle p = make_plist(H5Pcreate(cls));
+  if (!p.valid() || H5Pset_obj_track_times(p, false) < 0)
+    throw IoError("HDF5: cannot set up the creation properties (HDF5 library problem)");
+  return p;
+}
+
+Handle create_file(const std::string& path) {
+  silence_errors();
+  Handle fcpl = creation_plist(H5P_FILE_CREATE);
+  Handle fapl = write_access_plist();
+  errno = 0;
+  hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  if (f < 0) {
+    const int err = errno;  // what the system said, when HDF5's last call set it
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    throw IoError(path + ": cannot create the file" +
+                  (err != 0 ? " (" + std::error_code(err, std::generic_category()).message() + ")"
+                            : std::string("; check that the directory exists and is writable")));
+  }
+  return Handle(f, H5Fclose);
+}
+
+void abandon_file(hid_t obj) {
+  Handle file(H5Iget_file_id(obj), H5Fclose);  // a second reference: closing it keeps the file open
+  if (!file.valid()) return;
+  Handle fapl = make_plist(H5Fget_access_plist(file));
+  if (!fapl.valid() || H5Pget_driver(fapl) != H5FD_SEC2) return;
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(file, fapl, &handle) < 0 || handle == nullptr) return;
+  const int fd = *static_cast<int*>(handle);
+  static constexpr char kName[] = "flashmm-abandoned-hdf5";
+  char link[64];
+  const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t len = ::readlink(proc.c_str(), link, sizeof link - 1);
+  if (len > 0 && std::string_view(link, static_cast<std::size_t>(len)).find(kName) != std::string_view::npos) return;
+  const int copy = ::memfd_create(kName, MFD_CLOEXEC);
+  if (copy < 0) return;
+  // What HDF5 wrote so far, so that reads of it during the close still find it; if the copy
+  // does not fit in memory, an empty file (the close may then report errors, but writes succeed).
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    off_t in = 0, out = 0;
+    auto left = static_cast<std::size_t>(st.st_size);
+    while (left > 0) {
+      const ssize_t n = ::copy_file_range(fd, &in, copy, &out, left, 0);
+      if (n <= 0) break;
+      left -= static_cast<std::size_t>(n);
+    }
+    if (left > 0 && ::ftruncate(copy, 0) != 0) {
+      ::close(copy);
+      return;
+    }
+  }
+  ::dup2(copy, fd);
+  ::close(copy);
+}
+
+void fail_write(hid_t obj, const std::string& message) {
+  // The system's reason, where HDF5's failed write left one, replaces the guess.
+  const int err = errno;
+  std::string m = message;
+  const std::string guess = " (disk full?)";
+  if ((err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO || err == EROFS) && m.find(guess) != std::string::npos)
+    m.replace(m.find(guess), guess.size(), " (" + std::error_code(err, std::generic_category()).message() + ")");
+  const std::string file = file_name(obj);
+  abandon_file(obj);
+  throw IoError(file + ": " + m);
+}
+
+void close_written(Handle& dataset) {
+  if (!dataset.valid()) return;
+  if (H5Dflush(dataset) < 0) fail_write(dataset, "cannot write dataset " + object_name(dataset) + " (disk full?)");
+  const std::string file = file_name(dataset), name = object_name(dataset);
+  if (H5Dclose(dataset.release()) < 0) throw IoError(file + ": cannot close dataset " + name + " (disk full?)");
+}
+
+void close_file(Handle& file) {
+  if (!file.valid()) return;
+  if (H5Fflush(file, H5F_SCOPE_LOCAL) < 0) fail_write(file, "cannot write the file (disk full?)");
+  const std::string name = file_name(file);
+  if (H5Fclose(file.release()) < 0) throw IoError(name + ": cannot close the file (disk full?)");
+}
+
 Handle create_group(hid_t loc, const std::string& name) {
-  hid_t g = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) fail(file_name(loc), "cannot create group '" + name + "' (disk full?)");
+  Handle gcpl = creation_plist(H5P_GROUP_CREATE);
+  hid_t g = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  if (g < 0) fail_write(loc, "cannot create group '" + name + "' (disk full?)");
   return Handle(g, H5Gclose);
 }
 
@@ -345,7 +447,7 @@ void write_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, con
   if (has_attr(obj, name)) H5Adelete(obj, name.c_str());
   Handle a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   if (!a.valid() || (data != nullptr && H5Awrite(a, memtype < 0 ? type : memtype, data) < 0))
-    fail(file_name(obj), "cannot write attribute '" + name + "' of " + object_name(obj) + " (disk full?)");
+    fail_write(obj, "cannot write attribute '" + name + "' of " + object_name(obj) + " (disk full?)");
 }
 
 namespace {
@@ -402,16 +504,17 @@ Handle write_dataset(hid_t loc, const std::string& name, hid_t filetype, hid_t m
                      int gzip_level) {
   const hsize_t dim[1] = {static_cast<hsize_t>(n)};
   Handle space = make_space(H5Screate_simple(1, dim, nullptr));
-  Handle dcpl = make_plist(H5Pcreate(H5P_DATASET_CREATE));
+  Handle dcpl = creation_plist(H5P_DATASET_CREATE);
   if (gzip_level > 0 && n > 0) {
     const hsize_t chunk[1] = {std::min<hsize_t>(dim[0], hsize_t{1} << 16)};
     H5Pset_chunk(dcpl, 1, chunk);
     H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level));
   }
   Handle d(H5Dcreate2(loc, name.c_str(), filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) fail(file_name(loc), "cannot create dataset '" + name + "' in " + object_name(loc));
+  if (!d.valid()) fail_write(loc, "cannot create dataset '" + name + "' in " + object_name(loc) + " (disk full?)");
   if (n > 0 && H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-    fail(file_name(loc), "cannot write dataset '" + name + "' in " + object_name(loc) + " (disk full?)");
+    fail_write(loc, "cannot write dataset '" + name + "' in " + object_name(loc) + " (disk full?)");
+  if (H5Dflush(d) < 0) fail_write(loc, "cannot write dataset '" + name + "' in " + object_name(loc) + " (disk full?)");
   return d;
 }
 
@@ -438,13 +541,13 @@ Handle create_extendible(hid_t loc, const std::string& name, hid_t filetype, Ind
   const hsize_t dim[1] = {0};
   const hsize_t maxdim[1] = {H5S_UNLIMITED};
   Handle space = make_space(H5Screate_simple(1, dim, maxdim));
-  Handle dcpl = make_plist(H5Pcreate(H5P_DATASET_CREATE));
+  Handle dcpl = creation_plist(H5P_DATASET_CREATE);
   const hsize_t ch[1] = {static_cast<hsize_t>(std::max<Index>(chunk, 1))};
   if (!space.valid() || !dcpl.valid() || H5Pset_chunk(dcpl, 1, ch) < 0 ||
       (gzip_level > 0 && H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level)) < 0))
     fail(file_name(loc), "cannot set up dataset '" + name + "'");
   Handle d(H5Dcreate2(loc, name.c_str(), filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
-  if (!d.valid()) fail(file_name(loc), "cannot create dataset '" + name + "' in " + object_name(loc));
+  if (!d.valid()) fail_write(loc, "cannot create dataset '" + name + "' in " + object_name(loc) + " (disk full?)");
   return d;
 }
 
@@ -452,14 +555,14 @@ void append(hid_t dataset, hid_t memtype, const void* data, Index n) {
   if (n <= 0) return;
   const Index old = length(dataset);
   const hsize_t new_size[1] = {static_cast<hsize_t>(old + n)};
-  if (H5Dset_extent(dataset, new_size) < 0) throw IoError(where(dataset) + ": cannot extend the dataset (disk full?)");
+  if (H5Dset_extent(dataset, new_size) < 0) fail_write(dataset, object_name(dataset) + ": cannot extend the dataset (disk full?)");
   Handle space = make_space(H5Dget_space(dataset));
   const hsize_t start[1] = {static_cast<hsize_t>(old)};
   const hsize_t cnt[1] = {static_cast<hsize_t>(n)};
   Handle mem = make_space(H5Screate_simple(1, cnt, nullptr));
   if (!space.valid() || !mem.valid() || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, cnt, nullptr) < 0 ||
       H5Dwrite(dataset, memtype, mem, space, H5P_DEFAULT, data) < 0)
-    throw IoError(where(dataset) + ": cannot append " + std::to_string(n) + " elements (disk full?)");
+    fail_write(dataset, object_name(dataset) + ": cannot append " + std::to_string(n) + " elements (disk full?)");
 }
 
 }  // namespace flashmm::detail::h5

@@ -5,6 +5,8 @@
 #include <flashmm/error.hpp>
 #include <flashmm/types.hpp>
 
+#include "io/gzip_lines.hpp"  // TempFile
+
 #include <hdf5.h>
 
 #include <cstdint>
@@ -55,7 +57,8 @@ void silence_errors();
 
 /// Opens an HDF5 file for reading; IoError when missing or not HDF5.
 Handle open_file(const std::string& path);
-/// Creates (truncates) an HDF5 file for writing.
+/// Creates (truncates) an HDF5 file for writing on disk, in formats no newer than HDF5 1.8's
+/// (readable by every HDF5 since) and without timestamps: the same content gives the same bytes.
 Handle create_file(const std::string& path);
 /// The path of an object inside its file ("/X/data"), for messages.
 std::string object_name(hid_t obj);
@@ -122,6 +125,8 @@ template <>
 inline hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
 template <>
 inline hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+template <>
+inline hid_t native_type<std::int16_t>() { return H5T_NATIVE_INT16; }
 
 /// A whole small 1-D dataset converted to T.
 template <class T>
@@ -134,6 +139,32 @@ std::vector<T> read_all(hid_t dataset) {
 std::vector<std::string> read_strings(hid_t dataset);
 
 // ---- writing --------------------------------------------------------------------------------
+// Every object is created without timestamps. A write that fails (a full disk) goes through
+// fail_write, which first abandons the file: HDF5 1.10 leaves a file (or dataset) whose flush or
+// close failed half-destroyed in its tables, with the identifier still there, and its atexit
+// handler then closes it again and crashes (the SIGSEGV at exit after a full disk); so a file is
+// never closed while its writes fail. Written datasets are flushed and checked before they are
+// closed, for the same reason.
+
+/// Writes the HDF5 file `path` through a temporary name beside it: fill(file) writes the
+/// content, then the file is flushed, closed and renamed into place. On any failure the file is
+/// abandoned and removed, and the error propagates: no partial file is left.
+template <class Fill>
+void write_file(const std::string& path, Fill&& fill);
+
+/// A creation property list (H5P_DATASET_CREATE, H5P_GROUP_CREATE) without timestamps.
+Handle creation_plist(hid_t cls);
+/// Makes a disk file whose writes failed safe to close: its descriptor is pointed at a copy in
+/// memory, so that HDF5 can flush and close it without touching the disk (see above). A no-op
+/// for files not on HDF5's default (sec2) driver and for a file already abandoned.
+void abandon_file(hid_t obj);
+/// abandon_file, then IoError "FILE: message".
+[[noreturn]] void fail_write(hid_t obj, const std::string& message);
+/// Flushes then closes a written dataset (its chunk cache), each checked: fail_write on error.
+void close_written(Handle& dataset);
+/// Flushes then closes a written disk file, each checked: fail_write on error.
+void close_file(Handle& file);
+
 Handle create_group(hid_t loc, const std::string& name);
 /// Writes (replacing) attribute `name` of stored type `type` and shape `space` from `data` in
 /// `memtype` (`type` when H5I_INVALID_HID); no data leaves it empty.
@@ -162,5 +193,21 @@ Handle write_bools(hid_t loc, const std::string& name, const std::vector<std::ui
 Handle create_extendible(hid_t loc, const std::string& name, hid_t filetype, Index chunk, int gzip_level);
 /// Appends n elements of `memtype` at the end of an extendible 1-D dataset.
 void append(hid_t dataset, hid_t memtype, const void* data, Index n);
+
+template <class Fill>
+void write_file(const std::string& path, Fill&& fill) {
+  TempFile temp(path);
+  {
+    Handle file = create_file(temp.temp_path());
+    try {
+      fill(static_cast<hid_t>(file));
+      close_file(file);
+    } catch (...) {
+      if (file.valid()) abandon_file(file);
+      throw;
+    }
+  }
+  temp.commit();
+}
 
 }  // namespace flashmm::detail::h5

@@ -63,14 +63,11 @@ void CellStreamAccumulator::add(Index first_cell, const CsrView<T>& y) {
   } else {
     design_.build(u0, u1, X, Z);
   }
+  // The kept cells' numbers in the input: the accumulation blocks follow them.
+  const std::span<const Index> numbers(used.data() + u0, static_cast<std::size_t>(u1 - u0));
   auto add = [&](const CsrView<T>& rows) {
-    if (gpu_) {
-      gpu_->set_first_cell(first_cell);
-      gpu_->add(X, Z, rows);
-    } else {
-      acc_.set_first_cell(first_cell);
-      acc_.add(X, Z, rows);
-    }
+    if (gpu_) gpu_->add(X, Z, rows, numbers);
+    else acc_.add(X, Z, rows, numbers);
   };
   if (u1 - u0 == y.rows) {
     add(y);

@@ -5,6 +5,7 @@
 #include "util/parallel.hpp"
 #include "stats/summary_stats_internal.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -20,11 +21,13 @@ std::vector<std::string> numbered(const std::string& prefix, Index count) {
   return names;
 }
 
-// A gene-major (CSC) copy of a chunk's values, already transformed.
+// A gene-major (CSC) copy of a chunk's values, already transformed, with the count of stored
+// zeros per gene (rare: counted apart so that the common path has no extra work).
 struct GeneMajor {
   std::vector<Index> start;     // genes + 1
   std::vector<std::int32_t> cell;
   std::vector<double> value;
+  std::vector<std::int64_t> zeros;  // genes
 };
 
 inline double transformed(double v, Transform t) {
@@ -43,6 +46,122 @@ void zero_totals(SummaryStats& s) {
   s.ZY.setZero();
   s.ZZ.setZero();
   s.Ynorm.setZero();
+  s.Ysum = Eigen::VectorXd::Zero(s.genes());
+  s.nnz = CountVector::Zero(s.genes());
+  s.exact = ExactSums(s.total_size());
+}
+
+TotalsLayout::TotalsLayout(const SummaryStats& s) {
+  const auto p = static_cast<std::size_t>(s.p()), q = static_cast<std::size_t>(s.q()),
+             G = static_cast<std::size_t>(s.genes());
+  XX = 0;
+  XY = XX + p * p;
+  ZX = XY + p * G;
+  ZY = ZX + q * p;
+  ZZ = ZY + q * G;
+  Ynorm = ZZ + q * q;
+  Ysum = Ynorm + G;
+  size = Ysum + G;
+}
+
+BlockSums::BlockSums(const SummaryStats& shape)
+    : XX(Eigen::MatrixXd::Zero(shape.p(), shape.p())),
+      ZX(Eigen::MatrixXd::Zero(shape.q(), shape.p())),
+      ZZ(Eigen::MatrixXd::Zero(shape.q(), shape.q())),
+      XY(Eigen::MatrixXd::Zero(shape.p(), shape.genes())),
+      ZY(Eigen::MatrixXd::Zero(shape.q(), shape.genes())),
+      Ynorm(Eigen::VectorXd::Zero(shape.genes())),
+      Ysum(Eigen::VectorXd::Zero(shape.genes())),
+      gene_block(static_cast<std::size_t>(shape.genes()), -1) {}
+
+namespace {
+
+// Adds n partial sums to the exact totals at offset and zeroes them; `what` names the statistic
+// in the error raised when one overflowed.
+template <class What>
+void flush_partials(ExactSums& exact, std::size_t offset, double* partial, std::size_t n, What&& what) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(partial[k])) throw InputError(what() + " exceeds the range of a double (values too large?); "
+                                                     "scale the data, or use the log2(1 + x) transform");
+    exact.add(offset + k, partial[k]);
+    partial[k] = 0.0;
+  }
+}
+
+std::string gene_label(const SummaryStats& s, Index g) {
+  return g < static_cast<Index>(s.gene_names.size()) ? "'" + s.gene_names[static_cast<std::size_t>(g)] + "'"
+                                                     : "#" + std::to_string(g + 1);
+}
+
+}  // namespace
+
+void flush_gene(SummaryStats& s, BlockSums& b, Index g) {
+  const TotalsLayout at(s);
+  const auto p = static_cast<std::size_t>(s.p()), q = static_cast<std::size_t>(s.q()), gi = static_cast<std::size_t>(g);
+  auto what = [&](const char* stat) { return [&s, g, stat] { return std::string("the sum of ") + stat + " of gene " + gene_label(s, g); }; };
+  flush_partials(s.exact, at.XY + gi * p, b.XY.col(g).data(), p, what("x y"));
+  flush_partials(s.exact, at.ZY + gi * q, b.ZY.col(g).data(), q, what("z y"));
+  flush_partials(s.exact, at.Ynorm + gi, b.Ynorm.data() + g, 1, what("y^2"));
+  flush_partials(s.exact, at.Ysum + gi, b.Ysum.data() + g, 1, what("y"));
+  b.gene_block[gi] = -1;
+}
+
+void flush_design(SummaryStats& s, BlockSums& b) {
+  const TotalsLayout at(s);
+  auto what = [] { return std::string("a cross-product of the design columns"); };
+  flush_partials(s.exact, at.XX, b.XX.data(), static_cast<std::size_t>(b.XX.size()), what);
+  flush_partials(s.exact, at.ZX, b.ZX.data(), static_cast<std::size_t>(b.ZX.size()), what);
+  flush_partials(s.exact, at.ZZ, b.ZZ.data(), static_cast<std::size_t>(b.ZZ.size()), what);
+  b.design_block = -1;
+}
+
+void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum) {
+  const TotalsLayout at(s);
+  const auto p = static_cast<std::size_t>(s.p()), q = static_cast<std::size_t>(s.q()),
+             G = static_cast<std::size_t>(s.genes());
+  for (std::size_t g = 0; g < G; ++g) {
+    auto check = [&](double v, const char* stat) {
+      if (!std::isfinite(v))
+        throw InputError(std::string("the sum of ") + stat + " of gene " + gene_label(s, static_cast<Index>(g)) +
+                         " exceeds the range of a double (values too large?); scale the data, or use the log2(1 + x) "
+                         "transform");
+      return v;
+    };
+    for (std::size_t j = 0; j < p; ++j) s.exact.add(at.XY + g * p + j, check(XY[g * p + j], "x y"));
+    for (std::size_t j = 0; j < q; ++j) s.exact.add(at.ZY + g * q + j, check(ZY[g * q + j], "z y"));
+    s.exact.add(at.Ynorm + g, check(Ynorm[g], "y^2"));
+    s.exact.add(at.Ysum + g, check(Ysum[g], "y"));
+  }
+}
+
+void round_with_open_blocks(SummaryStats& s, BlockSums b) {
+  const ExactSums closed = s.exact;
+  try {
+    for (Index g = 0; g < s.genes(); ++g)
+      if (b.gene_block[static_cast<std::size_t>(g)] >= 0) flush_gene(s, b, g);
+    if (b.design_block >= 0) flush_design(s, b);
+    s.round_exact();
+  } catch (...) {
+    s.exact = closed;
+    throw;
+  }
+  s.exact = closed;
+}
+
+std::vector<Index> cell_numbers(Index rows, std::span<const Index> cells, Index first_cell, Index last_cell) {
+  std::vector<Index> number(static_cast<std::size_t>(rows));
+  if (!cells.empty() && static_cast<Index>(cells.size()) != rows)
+    throw InputError("the chunk has " + std::to_string(rows) + " cells but " + std::to_string(cells.size()) +
+                     " cell numbers were given");
+  Index previous = last_cell;
+  for (Index r = 0; r < rows; ++r) {
+    const Index c = cells.empty() ? first_cell + r : cells[static_cast<std::size_t>(r)];
+    if (c <= previous)
+      throw InputError("cells must come in increasing order of their numbers: cell " + std::to_string(c + 1) +
+                       " came after cell " + std::to_string(previous + 1));
+    number[static_cast<std::size_t>(r)] = previous = c;
+  }
+  return number;
 }
 
 // Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
@@ -115,22 +234,22 @@ void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMa
     if (!std::isfinite(Z.valuePtr()[k])) throw InputError("the random-effect design Z holds NaN or Inf values");
 }
 
-void add_design_products(SummaryStats& s, const SparseRows& xr, const SparseRows& zr, Index rows) {
-  const Index p = s.p(), q = s.q();
-  Eigen::MatrixXd XX = Eigen::MatrixXd::Zero(p, p), ZX = Eigen::MatrixXd::Zero(q, p), ZZ = Eigen::MatrixXd::Zero(q, q);
-  for (Index i = 0; i < rows; ++i) {
-    const auto i0 = xr.start[static_cast<std::size_t>(i)], i1 = xr.start[static_cast<std::size_t>(i) + 1];
-    const auto z0 = zr.start[static_cast<std::size_t>(i)], z1 = zr.start[static_cast<std::size_t>(i) + 1];
+void add_design_products(SummaryStats& s, BlockSums& b, const SparseRows& xr, const SparseRows& zr,
+                         std::span<const Index> row_block) {
+  for (std::size_t i = 0; i < row_block.size(); ++i) {
+    if (row_block[i] != b.design_block) {
+      if (b.design_block >= 0) flush_design(s, b);
+      b.design_block = row_block[i];
+    }
+    const auto i0 = xr.start[i], i1 = xr.start[i + 1];
+    const auto z0 = zr.start[i], z1 = zr.start[i + 1];
     for (Index a = i0; a < i1; ++a)
-      for (Index b = i0; b < i1; ++b) XX(xr.col[a], xr.col[b]) += xr.val[a] * xr.val[b];
+      for (Index c = i0; c < i1; ++c) b.XX(xr.col[a], xr.col[c]) += xr.val[a] * xr.val[c];
     for (Index a = z0; a < z1; ++a) {
-      for (Index b = i0; b < i1; ++b) ZX(zr.col[a], xr.col[b]) += zr.val[a] * xr.val[b];
-      for (Index b = z0; b < z1; ++b) ZZ(zr.col[a], zr.col[b]) += zr.val[a] * zr.val[b];
+      for (Index c = i0; c < i1; ++c) b.ZX(zr.col[a], xr.col[c]) += zr.val[a] * xr.val[c];
+      for (Index c = z0; c < z1; ++c) b.ZZ(zr.col[a], zr.col[c]) += zr.val[a] * zr.val[c];
     }
   }
-  s.XX += XX;
-  s.ZX += ZX;
-  s.ZZ += ZZ;
 }
 
 }  // namespace detail
@@ -143,12 +262,31 @@ SummaryStats SummaryStats::zeros(Index p, Index q, Index genes) {
   s.ZY = Eigen::MatrixXd::Zero(q, genes);
   s.ZZ = Eigen::MatrixXd::Zero(q, q);
   s.Ynorm = Eigen::VectorXd::Zero(genes);
+  s.Ysum = Eigen::VectorXd::Zero(genes);
+  s.nnz = CountVector::Zero(genes);
   s.d = {static_cast<int>(q)};
   s.component_names = {"z"};
   s.fixed_names = numbered("x", p);
   s.random_names = numbered("z", q);
   s.gene_names = numbered("Gene", genes);
   return s;
+}
+
+std::size_t SummaryStats::total_size() const { return detail::TotalsLayout(*this).size; }
+
+void SummaryStats::round_exact() {
+  const detail::TotalsLayout at(*this);
+  if (exact.size() != at.size)
+    throw InputError("the exact sums have " + std::to_string(exact.size()) + " elements, the totals " +
+                     std::to_string(at.size));
+  auto round = [this](std::size_t offset, auto& m) { exact.round(offset, m.data(), static_cast<std::size_t>(m.size())); };
+  round(at.XX, XX);
+  round(at.XY, XY);
+  round(at.ZX, ZX);
+  round(at.ZY, ZY);
+  round(at.ZZ, ZZ);
+  round(at.Ynorm, Ynorm);
+  round(at.Ysum, Ysum);
 }
 
 void SummaryStats::validate() const {
@@ -166,9 +304,14 @@ void SummaryStats::validate() const {
   shape("ZX", ZX, q_, p_);
   shape("ZY", ZY, q_, g_);
   shape("ZZ", ZZ, q_, q_);
-  if (Ynorm.size() != g_)
-    throw InputError("summary statistic Ynorm has " + std::to_string(Ynorm.size()) + " entries, expected " +
-                     std::to_string(g_) + " (one per gene)");
+  auto per_gene = [g_](const char* name, Index size) {
+    if (size != g_)
+      throw InputError(std::string("summary statistic ") + name + " has " + std::to_string(size) +
+                       " entries, expected " + std::to_string(g_) + " (one per gene)");
+  };
+  per_gene("Ynorm", Ynorm.size());
+  per_gene("Ysum", Ysum.size());
+  per_gene("nnz", nnz.size());
   Index dsum = 0;
   for (int di : d) {
     if (di <= 0) throw InputError("every random component needs at least one column (d has " + std::to_string(di) + ")");
@@ -190,11 +333,26 @@ void SummaryStats::validate() const {
     if (!m.allFinite()) throw InputError(std::string("summary statistic ") + name + " holds NaN or Inf values");
   };
   finite("XX", XX);
-  finite("XY", XY);
   finite("ZX", ZX);
-  finite("ZY", ZY);
   finite("ZZ", ZZ);
-  if (!Ynorm.allFinite()) throw InputError("summary statistic Ynorm holds NaN or Inf values");
+  // Per-gene statistics name the first gene at fault.
+  auto finite_columns = [this](const char* name, const Eigen::MatrixXd& m) {
+    for (Index g = 0; g < m.cols(); ++g)
+      if (!m.col(g).allFinite())
+        throw InputError(std::string("summary statistic ") + name + " holds NaN or Inf values, first for gene '" +
+                         gene_names[static_cast<std::size_t>(g)] +
+                         "' (values too large for a double?); scale the data or use the log2(1 + x) transform");
+  };
+  finite_columns("XY", XY);
+  finite_columns("ZY", ZY);
+  finite_columns("Ynorm", Ynorm.transpose());
+  finite_columns("Ysum", Ysum.transpose());
+  for (Index g = 0; g < g_; ++g)
+    if (nnz(g) < 0)
+      throw InputError("summary statistic nnz of gene '" + gene_names[static_cast<std::size_t>(g)] + "' is negative");
+  if (!exact.empty() && exact.size() != total_size())
+    throw InputError("the exact sums have " + std::to_string(exact.size()) + " elements, expected " +
+                     std::to_string(total_size()));
 }
 
 void SummaryStats::merge(const SummaryStats& other) {
@@ -212,55 +370,94 @@ void SummaryStats::merge(const SummaryStats& other) {
   same("fixed-effect column", fixed_names, other.fixed_names);
   same("random-effect column", random_names, other.random_names);
   same("gene", gene_names, other.gene_names);
+  same("random component", component_names, other.component_names);
   if (d != other.d) throw InputError("cannot merge summary statistics with different random components");
+  if (Ysum.size() != other.Ysum.size() || nnz.size() != other.nnz.size())
+    throw InputError("cannot merge summary statistics with and without Ysum and nnz");
   n += other.n;
+  nnz += other.nnz;
+  if (!exact.empty() && exact.size() == other.exact.size()) {
+    exact.merge(other.exact);
+    round_exact();
+    return;
+  }
+  exact = ExactSums();
   XX += other.XX;
   XY += other.XY;
   ZX += other.ZX;
   ZY += other.ZY;
   ZZ += other.ZZ;
   Ynorm += other.Ynorm;
+  Ysum += other.Ysum;
 }
 
-SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads)
-    : stats_(std::move(shape)), transform_(transform), threads_(threads) {
+SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads, Index cell_block)
+    : stats_(std::move(shape)), transform_(transform), threads_(threads), cell_block_(cell_block) {
+  if (cell_block_ < 1) throw InputError("the accumulation block must hold at least one cell");
   detail::zero_totals(stats_);
+  blocks_ = std::make_unique<detail::BlockSums>(stats_);
 }
+
+SummaryStatsAccumulator::~SummaryStatsAccumulator() = default;
+SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStatsAccumulator&&) noexcept = default;
+SummaryStatsAccumulator& SummaryStatsAccumulator::operator=(SummaryStatsAccumulator&&) noexcept = default;
 
 namespace {
 
-// Adds a chunk given gene-major (transformed) values. Design part: XX, ZX, ZZ; expression part
-// split over genes. Each partial starts from zero and is then added to the totals.
-void accumulate(SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, const GeneMajor& y,
-                int threads) {
-  const Index p = s.p(), q = s.q(), G = s.genes();
+// Adds a chunk given gene-major (transformed) values, its rows in blocks row_block (increasing).
+// Design part: XX, ZX, ZZ; expression part split over genes, each gene adding its entries in
+// cell order to its open block's partial sums.
+void accumulate(SummaryStats& s, detail::BlockSums& b, const RowMatrixXd& X, const SparseRowMatrix& Z,
+                const GeneMajor& y, const std::vector<Index>& row_block, int threads) {
+  const Index G = s.genes();
   const detail::SparseRows xr = detail::sparse_rows(X);
   const detail::SparseRows zr = detail::sparse_rows(Z);
-
-
-  Eigen::MatrixXd XY = Eigen::MatrixXd::Zero(p, G), ZY = Eigen::MatrixXd::Zero(q, G);
-  Eigen::VectorXd Yn = Eigen::VectorXd::Zero(G);
+  // The chunk's rows as runs of one block each (usually one or two).
+  struct Run {
+    std::int32_t end;
+    Index block;
+  };
+  std::vector<Run> runs;
+  for (std::size_t r = 0; r < row_block.size(); ++r)
+    if (runs.empty() || row_block[r] != runs.back().block) {
+      if (!runs.empty()) runs.back().end = static_cast<std::int32_t>(r);
+      runs.push_back({0, row_block[r]});
+    }
+  if (!runs.empty()) runs.back().end = static_cast<std::int32_t>(row_block.size());
   detail::parallel_for_blocks(G, threads, 64, [&](Index g0, Index g1) {
     for (Index g = g0; g < g1; ++g) {
-      double* xy = XY.col(g).data();
-      double* zy = ZY.col(g).data();
-      double yy = 0.0;
-      for (Index e = y.start[static_cast<std::size_t>(g)]; e < y.start[static_cast<std::size_t>(g) + 1]; ++e) {
-        const auto i = static_cast<std::size_t>(y.cell[static_cast<std::size_t>(e)]);
-        const double v = y.value[static_cast<std::size_t>(e)];
-        yy += v * v;
-        for (Index a = xr.start[i]; a < xr.start[i + 1]; ++a) xy[xr.col[a]] += xr.val[a] * v;
-        for (Index a = zr.start[i]; a < zr.start[i + 1]; ++a) zy[zr.col[a]] += zr.val[a] * v;
+      const auto gi = static_cast<std::size_t>(g);
+      double* xy = b.XY.col(g).data();
+      double* zy = b.ZY.col(g).data();
+      Index e = y.start[gi];
+      const Index e1 = y.start[gi + 1];
+      for (const Run& run : runs) {
+        if (e == e1) break;
+        if (y.cell[static_cast<std::size_t>(e)] >= run.end) continue;
+        if (run.block != b.gene_block[gi]) {
+          if (b.gene_block[gi] >= 0) detail::flush_gene(s, b, g);
+          b.gene_block[gi] = run.block;
+        }
+        double yy = b.Ynorm[g], ys = b.Ysum[g];
+        for (; e < e1 && y.cell[static_cast<std::size_t>(e)] < run.end; ++e) {
+          const auto i = static_cast<std::size_t>(y.cell[static_cast<std::size_t>(e)]);
+          const double v = y.value[static_cast<std::size_t>(e)];
+          yy += v * v;
+          ys += v;
+          for (Index a = xr.start[i]; a < xr.start[i + 1]; ++a) xy[xr.col[a]] += xr.val[a] * v;
+          for (Index a = zr.start[i]; a < zr.start[i + 1]; ++a) zy[zr.col[a]] += zr.val[a] * v;
+        }
+        b.Ynorm[g] = yy;
+        b.Ysum[g] = ys;
       }
-      Yn[g] = yy;
     }
   });
-
+  detail::add_design_products(s, b, xr, zr, row_block);
   s.n += X.rows();
-  detail::add_design_products(s, xr, zr, X.rows());
-  s.XY += XY;
-  s.ZY += ZY;
-  s.Ynorm += Yn;
+  for (Index g = 0; g < G; ++g) {
+    const auto gi = static_cast<std::size_t>(g);
+    s.nnz(g) += y.start[gi + 1] - y.start[gi] - y.zeros[gi];
+  }
 }
 
 template <class T>
@@ -272,77 +469,137 @@ double checked_value(T raw, Transform t, const SummaryStats& s, Index gene, Inde
 
 }  // namespace
 
-template <class T>
-void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y) {
-  const Index cells = y.rows, G = stats_.genes();
-  if (y.cols != G)
-    throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
-  detail::check_design(stats_, X, Z, cells, first_cell_);
-  detail::check_compressed(y, cells, G, "CSR");
-  // Counting sort of the chunk into gene-major order, cells ascending within a gene.
+template <class Fill>
+void SummaryStatsAccumulator::add_gene_major(const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells_in_chunk,
+                                             std::span<const Index> cells, Fill&& fill) {
+  const std::vector<Index> number = detail::cell_numbers(cells_in_chunk, cells, first_cell_, blocks_->last_cell);
+  detail::check_design(stats_, X, Z, cells_in_chunk, number.empty() ? first_cell_ : number.front());
   GeneMajor gm;
-  gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
-  for (auto g : y.indices) ++gm.start[static_cast<std::size_t>(g) + 1];
-  for (Index g = 0; g < G; ++g) gm.start[static_cast<std::size_t>(g) + 1] += gm.start[static_cast<std::size_t>(g)];
-  gm.cell.resize(y.values.size());
-  gm.value.resize(y.values.size());
-  std::vector<Index> fill(gm.start.begin(), gm.start.end() - 1);
-  for (Index i = 0; i < cells; ++i) {
-    for (auto e = y.indptr[static_cast<std::size_t>(i)]; e < y.indptr[static_cast<std::size_t>(i) + 1]; ++e) {
-      const auto g = y.indices[static_cast<std::size_t>(e)];
-      const auto dst = static_cast<std::size_t>(fill[static_cast<std::size_t>(g)]++);
-      gm.cell[dst] = static_cast<std::int32_t>(i);
-      gm.value[dst] = checked_value(y.values[static_cast<std::size_t>(e)], transform_, stats_, g, first_cell_ + i);
-    }
+  gm.zeros.assign(static_cast<std::size_t>(stats_.genes()), 0);
+  fill(gm, number);
+  std::vector<Index> row_block(number.size());
+  for (std::size_t r = 0; r < number.size(); ++r) row_block[r] = number[r] / cell_block_;
+  accumulate(stats_, *blocks_, X, Z, gm, row_block, threads_);
+  if (!number.empty()) {
+    blocks_->last_cell = number.back();
+    first_cell_ = number.back() + 1;
   }
-  accumulate(stats_, X, Z, gm, threads_);
-  first_cell_ += cells;
 }
 
 template <class T>
-void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CscView<T>& y) {
-  const Index cells = y.rows, G = stats_.genes();
+void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y,
+                                  std::span<const Index> cells) {
+  const Index rows = y.rows, G = stats_.genes();
   if (y.cols != G)
     throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
-  detail::check_design(stats_, X, Z, cells, first_cell_);
-  detail::check_compressed(y, G, cells, "CSC");
-  GeneMajor gm;
-  gm.start.assign(y.indptr.begin(), y.indptr.end());
-  gm.cell.assign(y.indices.begin(), y.indices.end());
-  gm.value.resize(y.values.size());
-  for (Index g = 0; g < G; ++g)
-    for (auto e = y.indptr[static_cast<std::size_t>(g)]; e < y.indptr[static_cast<std::size_t>(g) + 1]; ++e)
-      gm.value[static_cast<std::size_t>(e)] =
-          checked_value(y.values[static_cast<std::size_t>(e)], transform_, stats_, g, first_cell_ + y.indices[static_cast<std::size_t>(e)]);
-  accumulate(stats_, X, Z, gm, threads_);
-  first_cell_ += cells;
+  detail::check_compressed(y, rows, G, "CSR");
+  add_gene_major(X, Z, rows, cells, [&](GeneMajor& gm, const std::vector<Index>& number) {
+    // Counting sort of the chunk into gene-major order, cells ascending within a gene.
+    gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
+    for (auto g : y.indices) ++gm.start[static_cast<std::size_t>(g) + 1];
+    for (Index g = 0; g < G; ++g) gm.start[static_cast<std::size_t>(g) + 1] += gm.start[static_cast<std::size_t>(g)];
+    gm.cell.resize(y.values.size());
+    gm.value.resize(y.values.size());
+    std::vector<Index> fill(gm.start.begin(), gm.start.end() - 1);
+    // Plain pointers in the hot loop: the compiler keeps them in registers.
+    const std::int64_t* indptr = y.indptr.data();
+    const std::int32_t* indices = y.indices.data();
+    const T* values = y.values.data();
+    Index* next = fill.data();
+    std::int32_t* cell = gm.cell.data();
+    double* value = gm.value.data();
+    const Transform t = transform_;
+    for (Index i = 0; i < rows; ++i) {
+      for (auto e = indptr[i]; e < indptr[i + 1]; ++e) {
+        const std::int32_t g = indices[e];
+        const Index dst = next[g]++;
+        const T raw = values[e];
+        const auto v = static_cast<double>(raw);
+        if (!std::isfinite(v) || (t == Transform::log2p1 && v < 0))
+          detail::bad_value(v, g, stats_, number[static_cast<std::size_t>(i)], t);
+        cell[dst] = static_cast<std::int32_t>(i);
+        value[dst] = transformed(v, t);
+        if (raw == T(0)) ++gm.zeros[static_cast<std::size_t>(g)];
+      }
+    }
+  });
+}
+
+template <class T>
+void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CscView<T>& y,
+                                  std::span<const Index> cells) {
+  const Index rows = y.rows, G = stats_.genes();
+  if (y.cols != G)
+    throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
+  detail::check_compressed(y, G, rows, "CSC");
+  add_gene_major(X, Z, rows, cells, [&](GeneMajor& gm, const std::vector<Index>& number) {
+    gm.start.assign(y.indptr.begin(), y.indptr.end());
+    gm.cell.assign(y.indices.begin(), y.indices.end());
+    gm.value.resize(y.values.size());
+    for (Index g = 0; g < G; ++g) {
+      const auto gi = static_cast<std::size_t>(g);
+      for (auto e = y.indptr[gi]; e < y.indptr[gi + 1]; ++e) {
+        const auto ei = static_cast<std::size_t>(e);
+        const T raw = y.values[ei];
+        gm.value[ei] = checked_value(raw, transform_, stats_, g, number[static_cast<std::size_t>(y.indices[ei])]);
+        if (raw == T(0)) ++gm.zeros[gi];
+      }
+      // The accumulation takes a gene's cells in increasing order (scipy may leave them unsorted).
+      const auto b = static_cast<std::ptrdiff_t>(y.indptr[gi]), e = static_cast<std::ptrdiff_t>(y.indptr[gi + 1]);
+      if (!std::is_sorted(gm.cell.begin() + b, gm.cell.begin() + e)) {
+        std::vector<std::pair<std::int32_t, double>> entries;
+        for (auto k = b; k < e; ++k)
+          entries.emplace_back(gm.cell[static_cast<std::size_t>(k)], gm.value[static_cast<std::size_t>(k)]);
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const auto& l, const auto& r) { return l.first < r.first; });
+        for (auto k = b; k < e; ++k) {
+          gm.cell[static_cast<std::size_t>(k)] = entries[static_cast<std::size_t>(k - b)].first;
+          gm.value[static_cast<std::size_t>(k)] = entries[static_cast<std::size_t>(k - b)].second;
+        }
+      }
+    }
+  });
 }
 
 void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z,
-                                  const Eigen::Ref<const Eigen::MatrixXd>& y) {
-  const Index cells = y.rows(), G = stats_.genes();
+                                  const Eigen::Ref<const Eigen::MatrixXd>& y, std::span<const Index> cells) {
+  const Index rows = y.rows(), G = stats_.genes();
   if (y.cols() != G)
     throw InputError("the expression matrix has " + std::to_string(y.cols()) + " columns (genes), expected " +
                      std::to_string(G));
-  detail::check_design(stats_, X, Z, cells, first_cell_);
-  GeneMajor gm;
-  gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
-  for (Index g = 0; g < G; ++g) {
-    for (Index i = 0; i < cells; ++i) {
-      const double v = y(i, g);
-      if (v == 0.0) continue;  // zeros contribute nothing (and log2(1 + 0) = 0)
-      gm.cell.push_back(static_cast<std::int32_t>(i));
-      gm.value.push_back(checked_value(v, transform_, stats_, g, first_cell_ + i));
+  add_gene_major(X, Z, rows, cells, [&](GeneMajor& gm, const std::vector<Index>& number) {
+    gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
+    for (Index g = 0; g < G; ++g) {
+      for (Index i = 0; i < rows; ++i) {
+        const double v = y(i, g);
+        if (v == 0.0) continue;  // zeros contribute nothing (and log2(1 + 0) = 0)
+        gm.cell.push_back(static_cast<std::int32_t>(i));
+        gm.value.push_back(checked_value(v, transform_, stats_, g, number[static_cast<std::size_t>(i)]));
+      }
+      gm.start[static_cast<std::size_t>(g) + 1] = static_cast<Index>(gm.cell.size());
     }
-    gm.start[static_cast<std::size_t>(g) + 1] = static_cast<Index>(gm.cell.size());
-  }
-  accumulate(stats_, X, Z, gm, threads_);
-  first_cell_ += cells;
+  });
+}
+
+const SummaryStats& SummaryStatsAccumulator::stats() const {
+  detail::round_with_open_blocks(stats_, *blocks_);
+  return stats_;
+}
+
+SummaryStats SummaryStatsAccumulator::release() {
+  detail::BlockSums& b = *blocks_;
+  for (Index g = 0; g < stats_.genes(); ++g)
+    if (b.gene_block[static_cast<std::size_t>(g)] >= 0) detail::flush_gene(stats_, b, g);
+  if (b.design_block >= 0) detail::flush_design(stats_, b);
+  stats_.round_exact();
+  return std::move(stats_);
 }
 
 #define FLASHMM_INSTANTIATE(T)                                                                              \
-  template void SummaryStatsAccumulator::add<T>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<T>&); \
-  template void SummaryStatsAccumulator::add<T>(const RowMatrixXd&, const SparseRowMatrix&, const CscView<T>&);
+  template void SummaryStatsAccumulator::add<T>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<T>&, \
+                                                std::span<const Index>);                                   \
+  template void SummaryStatsAccumulator::add<T>(const RowMatrixXd&, const SparseRowMatrix&, const CscView<T>&, \
+                                                std::span<const Index>);
 FLASHMM_INSTANTIATE(float)
 FLASHMM_INSTANTIATE(double)
 FLASHMM_INSTANTIATE(std::int32_t)

@@ -7,13 +7,52 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace flashmm::detail {
 
-/// Sets n and every total (XX, XY, ZX, ZY, ZZ, Ynorm) to zero, keeping the shape and names.
+/// Sets n and every total (XX, XY, ZX, ZY, ZZ, Ynorm, Ysum, nnz) to zero, keeping the shape and
+/// names, with zero exact sums.
 void zero_totals(SummaryStats& s);
+
+/// Where each total starts in SummaryStats::exact (XX, XY, ZX, ZY, ZZ, Ynorm, Ysum, in order).
+struct TotalsLayout {
+  std::size_t XX, XY, ZX, ZY, ZZ, Ynorm, Ysum, size;
+  explicit TotalsLayout(const SummaryStats& s);
+};
+
+/// The open blocks' partial sums (see "Determinism" in summary_stats.hpp). The design part
+/// (XX, ZX, ZZ) has one open block for all cells; the expression part is per gene: gene g's
+/// columns of XY and ZY and its Ynorm and Ysum belong to block gene_block[g] (-1: none), and
+/// are added to the exact totals when the gene meets a cell of a later block, or at the end.
+struct BlockSums {
+  Eigen::MatrixXd XX, ZX, ZZ;  // p x p, q x p, q x q
+  Index design_block = -1;
+  Eigen::MatrixXd XY, ZY;      // p x G, q x G
+  Eigen::VectorXd Ynorm, Ysum; // G
+  std::vector<Index> gene_block;
+  Index last_cell = -1;        // the number of the last cell added
+  explicit BlockSums(const SummaryStats& shape);
+};
+
+/// Adds gene g's partial sums to s.exact (InputError naming the gene when one overflowed) and
+/// zeroes them. Genes may be flushed concurrently.
+void flush_gene(SummaryStats& s, BlockSums& b, Index g);
+/// The same for the design part.
+void flush_design(SummaryStats& s, BlockSums& b);
+/// Sets s's doubles to the rounding of its exact sums plus the open blocks' partial sums in b,
+/// leaving s.exact (and the blocks open) as they were: the statistics so far, mid-stream.
+void round_with_open_blocks(SummaryStats& s, BlockSums b);
+/// Adds a whole block's expression partials (XY p x G, ZY q x G column-major, Ynorm and Ysum G)
+/// to s.exact, checking them as flush_gene does.
+void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum);
+
+/// The global numbers of a chunk's `rows` cells: `cells` when given (checked: one per row,
+/// increasing), else first_cell, first_cell + 1, ...; each must follow last_cell. InputError
+/// otherwise.
+std::vector<Index> cell_numbers(Index rows, std::span<const Index> cells, Index first_cell, Index last_cell);
 
 /// Design rows of a chunk as per-row lists of nonzeros: X is mostly indicator columns, so a
 /// value of y touches about three of X's p columns rather than all of them. Within a row the
@@ -25,6 +64,11 @@ struct SparseRows {
 };
 SparseRows sparse_rows(const RowMatrixXd& X);
 SparseRows sparse_rows(const SparseRowMatrix& Z);
+
+/// Adds the chunk's rows' X'X, Z'X and Z'Z to the design partials, block by block (row r in
+/// block row_block[r], increasing), flushing each finished block.
+void add_design_products(SummaryStats& s, BlockSums& b, const SparseRows& xr, const SparseRows& zr,
+                         std::span<const Index> row_block);
 
 /// Checks a chunk's design against the statistics' shape (rows, columns, finiteness).
 void check_design(const SummaryStats& s, const RowMatrixXd& X, const SparseRowMatrix& Z, Index cells,
@@ -41,8 +85,6 @@ inline bool valid_value(double v, Transform t) {
 /// Throws the ExpressionValueError for a value valid_value refuses.
 [[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, Transform t);
 
-/// Adds the chunk's X'X, Z'X and Z'Z (each summed from zero first) to s.XX, s.ZX, s.ZZ.
-void add_design_products(SummaryStats& s, const SparseRows& xr, const SparseRows& zr, Index rows);
 
 /// Checks a compressed chunk: indptr length and monotonicity, indices within [0, minor).
 template <class T>

@@ -118,28 +118,33 @@ struct GpuSummaryStatsAccumulator::Impl {
   std::unique_ptr<detail::GpuStatsBackend> backend;
 };
 
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads) {
+GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads,
+                                                       Index cell_block) {
   std::string why;
   if (!gpu_available(&why)) throw DeviceError("the GPU summary statistics need a usable CUDA device: " + why);
-  impl_ = std::make_unique<Impl>(Impl{detail::cuda_plugin()->make_stats(std::move(shape), transform, threads)});
+  impl_ = std::make_unique<Impl>(
+      Impl{detail::cuda_plugin()->make_stats(std::move(shape), transform, threads, cell_block)});
 }
 GpuSummaryStatsAccumulator::~GpuSummaryStatsAccumulator() = default;
 GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(GpuSummaryStatsAccumulator&&) noexcept = default;
 GpuSummaryStatsAccumulator& GpuSummaryStatsAccumulator::operator=(GpuSummaryStatsAccumulator&&) noexcept = default;
 
 template <class T>
-void GpuSummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y) {
-  impl_->backend->add(X, Z, y);
+void GpuSummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y,
+                                     std::span<const Index> cells) {
+  impl_->backend->add(X, Z, y, cells);
 }
 const SummaryStats& GpuSummaryStatsAccumulator::stats() { return impl_->backend->stats(); }
 SummaryStats GpuSummaryStatsAccumulator::release() { return impl_->backend->release(); }
 void GpuSummaryStatsAccumulator::set_first_cell(Index first_cell) { impl_->backend->set_first_cell(first_cell); }
 
-template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&);
-template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&);
+template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&,
+                                                    std::span<const Index>);
+template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&,
+                                                     std::span<const Index>);
 template void GpuSummaryStatsAccumulator::add<std::int32_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int32_t>&);
+                                                           const CsrView<std::int32_t>&, std::span<const Index>);
 template void GpuSummaryStatsAccumulator::add<std::int64_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int64_t>&);
+                                                           const CsrView<std::int64_t>&, std::span<const Index>);
 
 }  // namespace flashmm

@@ -12,6 +12,7 @@
 #include <flashmm/backend.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
 
 namespace flashmm::detail {
@@ -22,17 +23,21 @@ class Scorer;
 class GpuStatsBackend {
  public:
   virtual ~GpuStatsBackend() = default;
-  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y) = 0;
-  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y) = 0;
-  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y) = 0;
-  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y) = 0;
+  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y,
+                   std::span<const Index> cells) = 0;
+  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y,
+                   std::span<const Index> cells) = 0;
+  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y,
+                   std::span<const Index> cells) = 0;
+  virtual void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y,
+                   std::span<const Index> cells) = 0;
   virtual const SummaryStats& stats() = 0;
   virtual SummaryStats release() = 0;
   virtual void set_first_cell(Index first_cell) = 0;
 };
 
 /// Bumped whenever the table below changes: a plugin of another version is refused.
-inline constexpr int kCudaPluginAbi = 2;
+inline constexpr int kCudaPluginAbi = 3;
 
 /// The plugin's entry points.
 struct CudaPlugin {
@@ -40,7 +45,8 @@ struct CudaPlugin {
   /// Whether device 0 can run flashmm's kernels (an image for its architecture); *why_not if not.
   bool (*device_usable)(std::string* why_not) = nullptr;
   bool (*properties)(GpuProperties* out) = nullptr;
-  std::unique_ptr<GpuStatsBackend> (*make_stats)(SummaryStats shape, Transform transform, int threads) = nullptr;
+  std::unique_ptr<GpuStatsBackend> (*make_stats)(SummaryStats shape, Transform transform, int threads,
+                                                  Index cell_block) = nullptr;
   /// The CUDA scorer of the fit pipeline (host/fit/scorer.hpp).
   std::unique_ptr<Scorer> (*make_scorer)() = nullptr;
 };

@@ -58,24 +58,27 @@ bool use_gpu(Device device, std::string* note = nullptr);
 class GpuSummaryStatsAccumulator {
  public:
   /// As SummaryStatsAccumulator: shape supplies the shape and names; threads (0 = all) copy
-  /// and check the chunks on the host. Throws DeviceError when no GPU is usable.
-  GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads = 0);
+  /// and check the chunks on the host; cells are summed in the same blocks of cell_block cells.
+  /// Throws DeviceError when no GPU is usable.
+  GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads = 0, Index cell_block = kCellBlock);
   ~GpuSummaryStatsAccumulator();
   GpuSummaryStatsAccumulator(GpuSummaryStatsAccumulator&&) noexcept;
   GpuSummaryStatsAccumulator& operator=(GpuSummaryStatsAccumulator&&) noexcept;
 
   /// X: cells x p design rows; Z: cells x q random-effect design rows; y: cells x G CSR values
-  /// (host memory). Same checks and error messages as SummaryStatsAccumulator::add.
+  /// (host memory); cells: their numbers, as for SummaryStatsAccumulator::add. Same checks and
+  /// error messages as SummaryStatsAccumulator::add.
   /// T: float, double, std::int32_t or std::int64_t.
   template <class T>
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y);
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y, std::span<const Index> cells = {});
 
-  /// Waits for the device, then returns the statistics of the chunks added so far.
+  /// Waits for the device, then returns the statistics of the chunks added so far (the open
+  /// block included, without closing it).
   const SummaryStats& stats();
   /// Waits for the device and hands over the statistics.
   SummaryStats release();
 
-  /// first_cell is the global index of the chunk's first cell, only used in error messages.
+  /// The global number of the next chunk's first cell (when add() is not given `cells`).
   void set_first_cell(Index first_cell);
 
  private:

@@ -6,6 +6,7 @@
 namespace flashmm::cuda {
 
 /// Throws DeviceError when no GPU is usable or the model does not fit the device's limits.
-std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads);
+std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads,
+                                                            Index cell_block);
 
 }  // namespace flashmm::cuda

@@ -2,16 +2,21 @@
 // class (host/util/backend.cpp) forwards to the GpuStats below through the plugin's table
 // (util/cuda_plugin.hpp).
 //
-// Per chunk (host thread, then one of two streams, alternating: double buffering):
+// Cells are summed in the CPU's blocks (flashmm/summary_stats.hpp, "Determinism"): a chunk is
+// cut where it crosses a block boundary, the device holds the open block's partial sums, and
+// when a block is done they are downloaded and added to the exact totals on the host, as the
+// CPU adds its own; so the two agree to the rounding of log2, whatever the chunks.
+//
+// Per piece of a chunk (host thread, then one of two streams, alternating: double buffering):
 //   host    check the chunk as the CPU does (same messages); design rows to per-cell nonzero
-//           lists; X'X, Z'X, Z'Z of the chunk with the CPU's own code (O(cells), tiny);
-//           copy CSR + design rows into the slot's pinned buffers, checking every value
+//           lists; X'X, Z'X, Z'Z with the CPU's own code (O(cells), tiny); nnz; copy CSR +
+//           design rows into the slot's pinned buffers, checking every value
 //   stream  pinned -> device (cudaMemcpyAsync); offsets to int32; values to double with
 //           log2(1 + x); CSR -> gene-major CSC (cusparseCsr2cscEx2: cells ascending in each
-//           gene, the same output every run); wait for the previous chunk's accumulation;
-//           accumulate XY, ZY, Ynorm into the device totals (one warp per gene, in cell order)
-// Before a slot is refilled, the host waits for its previous chunk (an event), so the copy of
-// chunk k+1 into pinned memory overlaps the device work on chunk k.
+//           gene, the same output every run); wait for the previous piece's accumulation;
+//           continue the open block's XY, ZY, Ynorm, Ysum (one warp per gene, in cell order)
+// Before a slot is refilled, the host waits for its previous piece (an event), so the copy of
+// piece k+1 into pinned memory overlaps the device work on piece k.
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
@@ -129,28 +134,36 @@ void check_distinct_columns(const detail::SparseRows& rows, const char* what, In
 
 // The accumulator's state and work (the public class's implementation).
 struct GpuStats {
-  SummaryStats stats;  // host: n, XX, ZX, ZZ kept here; XY, ZY, Ynorm on the device until stats()
+  SummaryStats stats;  // host: n, nnz and the exact totals; the open block's XY, ZY, Ynorm, Ysum on the device
   Transform transform = Transform::none;
   int threads = 0;
   Index first_cell = 0;
+  Index cell_block = kCellBlock;
+  std::unique_ptr<detail::BlockSums> blocks;  // the design part's open block; XY.. receive the downloads
+  Index open_block = -1;                      // the block whose partial sums the device holds
   std::unique_ptr<cuda::Resources> res;
   int warps_per_block = 0;
 
-  // Device totals, one allocation: XY p x G and ZY q x G column-major, Ynorm G, error flag.
+  // The open block's partial sums on the device, one allocation: XY p x G and ZY q x G
+  // column-major, Ynorm G, Ysum G; then the error flag.
   cuda::DeviceBuffer totals;
   double* d_XY = nullptr;
   double* d_ZY = nullptr;
   double* d_Ynorm = nullptr;
+  double* d_Ysum = nullptr;
   int* d_error = nullptr;
   cudaEvent_t accumulated = nullptr;  // recorded after each chunk's accumulation
   cuda::DeviceBuffer probe;           // 256 bytes: non-null pointers for cuSPARSE's size query
   Slot slots[2];
   int next_slot = 0;
 
-  GpuStats(SummaryStats shape, Transform t, int threads_) : stats(std::move(shape)), transform(t), threads(threads_) {
+  GpuStats(SummaryStats shape, Transform t, int threads_, Index cell_block_)
+      : stats(std::move(shape)), transform(t), threads(threads_), cell_block(cell_block_) {
     std::string why;
     if (!gpu_available(&why)) throw DeviceError("the GPU summary statistics need a usable CUDA device: " + why);
+    if (cell_block < 1) throw InputError("the accumulation block must hold at least one cell");
     detail::zero_totals(stats);
+    blocks = std::make_unique<detail::BlockSums>(stats);
     const Index p = stats.p(), q = stats.q(), G = stats.genes();
     if (p + q > kMaxInt / 8) throw InputError("the GPU accumulator takes p + q < 2^28 design columns");
 
@@ -168,11 +181,12 @@ struct GpuStats {
       d_XY = c.take<double>(pG);
       d_ZY = c.take<double>(qG);
       d_Ynorm = c.take<double>(static_cast<std::size_t>(G));
+      d_Ysum = c.take<double>(static_cast<std::size_t>(G));
       d_error = c.take<int>(1);
     };
     cuda::Carver counter;
     carve(counter);
-    totals = cuda::DeviceBuffer(counter.used(), "the summary statistics' totals (XY, ZY, Ynorm of " +
+    totals = cuda::DeviceBuffer(counter.used(), "the summary statistics' partial sums (XY, ZY, Ynorm, Ysum of " +
                                                     std::to_string(G) + " genes)");
     cuda::Carver carver(totals.data(), totals.bytes());
     carve(carver);
@@ -229,13 +243,79 @@ struct GpuStats {
     s.capacity = n;
   }
 
+  // Adds a chunk: cut into pieces of one block each, the device's open block closed before a
+  // piece of a later one.
   template <class T>
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y) {
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y, std::span<const Index> cells_given) {
     const Index cells = y.rows, G = stats.genes();
     if (y.cols != G)
       throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
-    detail::check_design(stats, X, Z, cells, first_cell);
     detail::check_compressed(y, cells, G, "CSR");
+    const std::vector<Index> number = detail::cell_numbers(cells, cells_given, first_cell, blocks->last_cell);
+    detail::check_design(stats, X, Z, cells, number.empty() ? first_cell : number.front());
+    for (Index r0 = 0; r0 < cells;) {
+      const Index block = number[static_cast<std::size_t>(r0)] / cell_block;
+      Index r1 = r0 + 1;
+      while (r1 < cells && number[static_cast<std::size_t>(r1)] / cell_block == block) ++r1;
+      if (open_block >= 0 && block != open_block) close_block();
+      open_block = block;
+      const std::span<const Index> piece_numbers(number.data() + r0, static_cast<std::size_t>(r1 - r0));
+      if (r0 == 0 && r1 == cells) {
+        add_piece(X, Z, y, piece_numbers, block);
+      } else {
+        std::vector<std::int64_t> indptr;
+        const CsrView<T> rows = csr_rows<T>(y.indptr, y.indices, y.values, G, r0, r1, indptr);
+        const RowMatrixXd Xr = X.middleRows(r0, r1 - r0);
+        const SparseRowMatrix Zr = Z.middleRows(r0, r1 - r0);
+        add_piece(Xr, Zr, rows, piece_numbers, block);
+      }
+      r0 = r1;
+    }
+    if (!number.empty()) {
+      blocks->last_cell = number.back();
+      first_cell = number.back() + 1;
+    }
+  }
+
+  // Downloads the open block's partial sums into blocks->XY.. (waiting for the device).
+  void download_partials() {
+    res->synchronize();
+    int error = 0;
+    FLASHMM_CUDA(cudaMemcpy(&error, d_error, sizeof(int), cudaMemcpyDeviceToHost));
+    if (error != 0)
+      throw NumericalError("internal error: the GPU accumulation met an out-of-range index (code " +
+                           std::to_string(error) + "); please report this");
+    const auto p = static_cast<std::size_t>(stats.p()), q = static_cast<std::size_t>(stats.q()),
+               G = static_cast<std::size_t>(stats.genes());
+    detail::BlockSums& b = *blocks;
+    if (p * G > 0) FLASHMM_CUDA(cudaMemcpy(b.XY.data(), d_XY, p * G * sizeof(double), cudaMemcpyDeviceToHost));
+    if (q * G > 0) FLASHMM_CUDA(cudaMemcpy(b.ZY.data(), d_ZY, q * G * sizeof(double), cudaMemcpyDeviceToHost));
+    if (G > 0) {
+      FLASHMM_CUDA(cudaMemcpy(b.Ynorm.data(), d_Ynorm, G * sizeof(double), cudaMemcpyDeviceToHost));
+      FLASHMM_CUDA(cudaMemcpy(b.Ysum.data(), d_Ysum, G * sizeof(double), cudaMemcpyDeviceToHost));
+    }
+  }
+
+  // Adds the open block's partial sums to the exact totals and zeroes them on the device.
+  void close_block() {
+    if (open_block < 0) return;
+    download_partials();
+    detail::BlockSums& b = *blocks;
+    detail::parallel_for_blocks(stats.genes(), threads, 64, [&](Index g0, Index g1) {
+      for (Index g = g0; g < g1; ++g) detail::flush_gene(stats, b, g);
+    });
+    const cudaStream_t s0 = res->stream(0);
+    const auto bytes = static_cast<std::size_t>(reinterpret_cast<char*>(d_error) - reinterpret_cast<char*>(d_XY));
+    FLASHMM_CUDA(cudaMemsetAsync(d_XY, 0, bytes, s0));
+    FLASHMM_CUDA(cudaEventRecord(accumulated, s0));  // the next piece's accumulation waits for the zeroing
+    open_block = -1;
+  }
+
+  // One piece of a chunk, all of its cells (numbers) in `block`.
+  template <class T>
+  void add_piece(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y, std::span<const Index> number,
+                 Index block) {
+    const Index cells = y.rows, G = stats.genes();
     const auto nnz = static_cast<Index>(y.values.size());
     if (cells >= kMaxInt || nnz >= kMaxInt)
       throw InputError("a chunk of " + std::to_string(cells) + " cells with " + std::to_string(nnz) +
@@ -243,7 +323,7 @@ struct GpuStats {
     const detail::SparseRows xr = detail::sparse_rows(X);
     const detail::SparseRows zr = detail::sparse_rows(Z);
     // X's rows come from a dense matrix, column by column: always distinct and increasing.
-    check_distinct_columns(zr, "random-effects design Z", first_cell);
+    check_distinct_columns(zr, "random-effects design Z", number.front());
     if (static_cast<Index>(xr.col.size()) >= kMaxInt || static_cast<Index>(zr.col.size()) >= kMaxInt)
       throw InputError("the chunk's design rows hold 2^31 or more nonzeros: use smaller chunks");
     if (cells == 0) return;
@@ -276,15 +356,20 @@ struct GpuStats {
     T* dst = static_cast<T*>(s.h_values);
     const bool log2p1 = transform == Transform::log2p1;
     constexpr Index kGrain = Index{1} << 20;
-    const Index blocks = (nnz + kGrain - 1) / kGrain;
-    std::vector<Index> first_bad(static_cast<std::size_t>(blocks), -1);
+    const Index grains = (nnz + kGrain - 1) / kGrain;
+    std::vector<Index> first_bad(static_cast<std::size_t>(grains), -1);
+    // Nonzero stored values per gene, counted per grain (then added: integers, any order).
+    std::vector<std::vector<std::int64_t>> nonzero(static_cast<std::size_t>(grains));
     detail::parallel_for_blocks(nnz, threads, kGrain, [&](Index e0, Index e1) {
       Index bad = -1;
+      std::vector<std::int64_t>& count = nonzero[static_cast<std::size_t>(e0 / kGrain)];
+      count.assign(static_cast<std::size_t>(G), 0);
       for (Index e = e0; e < e1; ++e) {
         const T raw = src[e];
         const auto v = static_cast<double>(raw);
         if (bad < 0 && !detail::valid_value(v, transform)) bad = e;
         dst[e] = raw;
+        count[static_cast<std::size_t>(y.indices[static_cast<std::size_t>(e)])] += raw != T(0);
       }
       first_bad[static_cast<std::size_t>(e0 / kGrain)] = bad;
     });
@@ -293,7 +378,7 @@ struct GpuStats {
       const auto it = std::upper_bound(y.indptr.begin(), y.indptr.end(), static_cast<std::int64_t>(bad));
       const Index cell = static_cast<Index>(it - y.indptr.begin()) - 1;
       detail::bad_value(static_cast<double>(src[bad]), y.indices[static_cast<std::size_t>(bad)], stats,
-                        first_cell + cell, transform);
+                        number[static_cast<std::size_t>(cell)], transform);
     }
     std::memcpy(s.h_indptr, y.indptr.data(), static_cast<std::size_t>(cells + 1) * sizeof(std::int64_t));
     std::memcpy(s.h_indices, y.indices.data(), static_cast<std::size_t>(nnz) * sizeof(std::int32_t));
@@ -306,10 +391,12 @@ struct GpuStats {
     std::memcpy(s.h_z_col, zr.col.data(), zr.col.size() * sizeof(int));
     std::memcpy(s.h_z_val, zr.val.data(), zr.val.size() * sizeof(double));
 
-    // The chunk is valid: from here on the statistics change. Design part on the host.
-    detail::add_design_products(stats, xr, zr, cells);
+    // The piece is valid: from here on the statistics change. Design part on the host.
+    const std::vector<Index> row_block(static_cast<std::size_t>(cells), block);
+    detail::add_design_products(stats, *blocks, xr, zr, row_block);
     stats.n += cells;
-    first_cell += cells;
+    for (const auto& count : nonzero)
+      for (Index g = 0; g < G; ++g) stats.nnz(g) += count[static_cast<std::size_t>(g)];
     next_slot ^= 1;
 
     const cudaStream_t st = s.stream;
@@ -351,44 +438,53 @@ struct GpuStats {
       design.cells = static_cast<int>(cells);
       design.p = static_cast<int>(stats.p());
       design.q = static_cast<int>(stats.q());
-      cuda::launch_accumulate_genes(gm, design, d_XY, d_ZY, d_Ynorm, d_error, warps_per_block, st);
+      cuda::launch_accumulate_genes(gm, design, d_XY, d_ZY, d_Ynorm, d_Ysum, d_error, warps_per_block, st);
       FLASHMM_CUDA(cudaEventRecord(accumulated, st));
     }
     FLASHMM_CUDA(cudaEventRecord(s.done, st));
   }
 
-  const SummaryStats& download() {
-    res->synchronize();
-    int error = 0;
-    FLASHMM_CUDA(cudaMemcpy(&error, d_error, sizeof(int), cudaMemcpyDeviceToHost));
-    if (error != 0)
-      throw NumericalError("internal error: the GPU accumulation met an out-of-range index (code " +
-                           std::to_string(error) + "); please report this");
-    const auto p = static_cast<std::size_t>(stats.p()), q = static_cast<std::size_t>(stats.q()),
-               G = static_cast<std::size_t>(stats.genes());
-    if (p * G > 0) FLASHMM_CUDA(cudaMemcpy(stats.XY.data(), d_XY, p * G * sizeof(double), cudaMemcpyDeviceToHost));
-    if (q * G > 0) FLASHMM_CUDA(cudaMemcpy(stats.ZY.data(), d_ZY, q * G * sizeof(double), cudaMemcpyDeviceToHost));
-    if (G > 0) FLASHMM_CUDA(cudaMemcpy(stats.Ynorm.data(), d_Ynorm, G * sizeof(double), cudaMemcpyDeviceToHost));
+  // The statistics with the open blocks' partial sums added to a copy of the exact totals (the
+  // blocks stay open).
+  const SummaryStats& snapshot() {
+    if (open_block >= 0) download_partials();
+    detail::BlockSums partial = *blocks;  // every gene's partial sums belong to the open block
+    if (open_block >= 0) std::fill(partial.gene_block.begin(), partial.gene_block.end(), open_block);
+    detail::round_with_open_blocks(stats, std::move(partial));
     return stats;
+  }
+
+  SummaryStats release() {
+    close_block();
+    res->synchronize();
+    if (blocks->design_block >= 0) detail::flush_design(stats, *blocks);
+    stats.round_exact();
+    return std::move(stats);
   }
 };
 
 class GpuStatsBackendImpl final : public detail::GpuStatsBackend {
  public:
-  GpuStatsBackendImpl(SummaryStats shape, Transform transform, int threads) : impl_(std::move(shape), transform, threads) {}
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y) override { impl_.add(X, Z, y); }
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y) override { impl_.add(X, Z, y); }
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y) override {
-    impl_.add(X, Z, y);
+  GpuStatsBackendImpl(SummaryStats shape, Transform transform, int threads, Index cell_block)
+      : impl_(std::move(shape), transform, threads, cell_block) {}
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
   }
-  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y) override {
-    impl_.add(X, Z, y);
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
   }
-  const SummaryStats& stats() override { return impl_.download(); }
-  SummaryStats release() override {
-    impl_.download();
-    return std::move(impl_.stats);
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
   }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
+  }
+  const SummaryStats& stats() override { return impl_.snapshot(); }
+  SummaryStats release() override { return impl_.release(); }
   void set_first_cell(Index first_cell) override { impl_.first_cell = first_cell; }
 
  private:
@@ -399,8 +495,9 @@ class GpuStatsBackendImpl final : public detail::GpuStatsBackend {
 
 namespace cuda {
 
-std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads) {
-  return std::make_unique<GpuStatsBackendImpl>(std::move(shape), transform, threads);
+std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads,
+                                                            Index cell_block) {
+  return std::make_unique<GpuStatsBackendImpl>(std::move(shape), transform, threads, cell_block);
 }
 
 }  // namespace cuda

@@ -34,13 +34,15 @@ __global__ void offsets_to_int32_kernel(const long long* __restrict__ in, long l
 }
 
 // One warp per gene. Shared memory: warps_per_block x (p + q) doubles; warp w's slice holds
-// the gene's XY column (p) then its ZY column (q). The warp takes 32 of the gene's entries at a
-// time (coalesced loads), then walks them in order: the entry's value is broadcast and the
-// lanes add it into the (distinct) columns of the cell's design row. Every accumulator thus
-// receives its terms in cell order, as in the CPU loop; __dmul_rn/__dadd_rn keep the compiler
-// from fusing them into FMAs, so the partial sums are the CPU's to the rounding of log2.
+// the gene's XY column (p) then its ZY column (q), loaded from the open block's partial sums.
+// The warp takes 32 of the gene's entries at a time (coalesced loads), then walks them in
+// order: the entry's value is broadcast and the lanes add it into the (distinct) columns of the
+// cell's design row. Every accumulator thus receives its terms in cell order, as in the CPU
+// loop; __dmul_rn/__dadd_rn keep the compiler from fusing them into FMAs, so the partial sums
+// are the CPU's to the rounding of log2.
 __global__ void accumulate_genes_kernel(GeneMajorChunk y, DesignRows d, double* __restrict__ XY,
-                                        double* __restrict__ ZY, double* __restrict__ Ynorm, int* error_flag) {
+                                        double* __restrict__ ZY, double* __restrict__ Ynorm,
+                                        double* __restrict__ Ysum, int* error_flag) {
   extern __shared__ double shared[];
   const int lane = static_cast<int>(threadIdx.x & 31u);
   const int warp = static_cast<int>(threadIdx.x >> 5);
@@ -48,10 +50,12 @@ __global__ void accumulate_genes_kernel(GeneMajorChunk y, DesignRows d, double* 
   if (gene >= y.genes) return;  // gene is the same for the 32 lanes: whole warps leave
   const int p = d.p, q = d.q, width = p + q;
   double* acc = shared + static_cast<long long>(warp) * width;
-  for (int c = lane; c < width; c += 32) acc[c] = 0.0;
+  double* xy = XY + gene * p;
+  double* zy = ZY + gene * q;
+  for (int c = lane; c < width; c += 32) acc[c] = c < p ? xy[c] : zy[c - p];
   __syncwarp();
 
-  double yy = 0.0;  // the same in every lane; lane 0 writes it
+  double yy = Ynorm[gene], ys = Ysum[gene];  // the same in every lane; lane 0 writes them
   const int e0 = y.start[gene], e1 = y.start[gene + 1];
   for (int base = e0; base < e1; base += 32) {
     const int e = base + lane;
@@ -70,6 +74,7 @@ __global__ void accumulate_genes_kernel(GeneMajorChunk y, DesignRows d, double* 
         continue;
       }
       yy = __dadd_rn(yy, __dmul_rn(vj, vj));
+      ys = __dadd_rn(ys, vj);
       for (int a = d.x_start[c] + lane; a < d.x_start[c + 1]; a += 32) {
         const int col = d.x_col[a];
         if (col >= 0 && col < p)
@@ -88,11 +93,12 @@ __global__ void accumulate_genes_kernel(GeneMajorChunk y, DesignRows d, double* 
     }
   }
   __syncwarp();
-  double* xy = XY + gene * p;
-  double* zy = ZY + gene * q;
-  for (int c = lane; c < p; c += 32) xy[c] = __dadd_rn(xy[c], acc[c]);
-  for (int c = lane; c < q; c += 32) zy[c] = __dadd_rn(zy[c], acc[p + c]);
-  if (lane == 0) Ynorm[gene] = __dadd_rn(Ynorm[gene], yy);
+  for (int c = lane; c < p; c += 32) xy[c] = acc[c];
+  for (int c = lane; c < q; c += 32) zy[c] = acc[p + c];
+  if (lane == 0) {
+    Ynorm[gene] = yy;
+    Ysum[gene] = ys;
+  }
 }
 
 }  // namespace
@@ -131,7 +137,7 @@ int accumulate_warps_per_block(int p, int q, int shared_bytes_optin) {
 }
 
 void launch_accumulate_genes(const GeneMajorChunk& y, const DesignRows& design, double* XY, double* ZY,
-                             double* Ynorm, int* error_flag, int warps_per_block, cudaStream_t stream) {
+                             double* Ynorm, double* Ysum, int* error_flag, int warps_per_block, cudaStream_t stream) {
   if (y.genes <= 0) return;
   if (warps_per_block < 1 || warps_per_block > 32)
     throw_call_failed("warps_per_block " + std::to_string(warps_per_block) + " out of [1, 32]",
@@ -143,7 +149,7 @@ void launch_accumulate_genes(const GeneMajorChunk& y, const DesignRows& design, 
                                       static_cast<int>(shared)));
   const long long blocks = (y.genes + warps_per_block - 1) / warps_per_block;
   accumulate_genes_kernel<<<static_cast<unsigned>(blocks), 32 * warps_per_block, shared, stream>>>(y, design, XY, ZY,
-                                                                                                  Ynorm, error_flag);
+                                                                                                  Ynorm, Ysum, error_flag);
   FLASHMM_CUDA_LAUNCHED("accumulate_genes_kernel");
 }
 

@@ -48,15 +48,15 @@ struct GeneMajorChunk {
 /// each warp holds p + q doubles.
 int accumulate_warps_per_block(int p, int q, int shared_bytes_optin);
 
-/// Adds the chunk's expression cross-products to the running totals:
-///   XY(:, g) += X' y_g,  ZY(:, g) += Z' y_g,  Ynorm(g) += y_g' y_g
-/// One warp per gene sums the gene's cells in order (as the CPU loop does) into zeroed
-/// shared-memory accumulators, then adds them to the totals: no atomics on doubles, so the
-/// result is the same run to run and equals the CPU's to rounding.
-/// XY: p x genes, column-major (ld p); ZY: q x genes (ld q); Ynorm: genes. error_flag: one int,
-/// set to nonzero when an index is out of range (should not happen: input is checked on the
-/// host). warps_per_block from accumulate_warps_per_block (>= 1).
+/// Continues the open block's partial sums with the chunk's cells (all of that block):
+///   XY(:, g) += X' y_g,  ZY(:, g) += Z' y_g,  Ynorm(g) += y_g' y_g,  Ysum(g) += sum(y_g)
+/// One warp per gene loads the gene's partial sums into shared memory, adds the gene's cells in
+/// order (as the CPU loop does, term by term), and stores them back: no atomics on doubles, so
+/// the result is the same run to run and equals the CPU's to the rounding of log2.
+/// XY: p x genes, column-major (ld p); ZY: q x genes (ld q); Ynorm, Ysum: genes. error_flag:
+/// one int, set to nonzero when an index is out of range (should not happen: input is checked
+/// on the host). warps_per_block from accumulate_warps_per_block (>= 1).
 void launch_accumulate_genes(const GeneMajorChunk& y, const DesignRows& design, double* XY, double* ZY,
-                             double* Ynorm, int* error_flag, int warps_per_block, cudaStream_t stream);
+                             double* Ynorm, double* Ysum, int* error_flag, int warps_per_block, cudaStream_t stream);
 
 }  // namespace flashmm::cuda

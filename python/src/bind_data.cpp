@@ -45,6 +45,7 @@ StatsHolder merge_all(const std::vector<const StatsHolder*>& parts, const std::v
       throw InputError(labels[i] + " was made with another model or transform than " + labels.front() + " (fixed '" +
                        prov.fixed_formula + "' vs '" + first.fixed_formula + "'); only shards of the same model merge");
     try {
+      io::add_cell_spans(merged.provenance.cells, prov.cells);  // refuses overlapping shards
       merged.stats.merge(parts[i]->stats);
     } catch (const InputError& e) {
       throw InputError(labels[i] + " does not match " + labels.front() + ": " + e.what());
@@ -149,8 +150,9 @@ void bind_data(py::module_& m) {
           [](const StatsHolder& s, const std::string& path, bool force) {
             py::gil_scoped_release release;
             const KeepSignalHandlers keep;
-            cli::check_output_file(path, force);
-            io::write_summary_stats(path, s.stats, s.provenance);
+            cli::OutputFiles out({path}, force, "path");
+            out.write(0, [&](const std::string& p) { io::write_summary_stats(p, s.stats, s.provenance); });
+            out.commit();
           },
           py::arg("path"), py::arg("force") = false);
 
@@ -168,10 +170,14 @@ void bind_data(py::module_& m) {
          Session& session) {
         return session.run([&] {
           StatsHolder h;
+          // Which cells of which input the statistics cover, as the program records them.
+          const std::string identity = io::input_identity(metadata.cell_ids, gene_names);
+          const Index n_cells = source.n_cells();
           h.stats = stream_stats(source, std::move(gene_names), std::move(metadata), request, session);
           h.provenance.transform = request.transform;
           h.provenance.fixed_formula = request.fixed;
           h.provenance.random_formulas = request.random;
+          h.provenance.cells = {{source.what(), identity, n_cells, request.begin, request.end < 0 ? n_cells : request.end}};
           return h;
         });
       },

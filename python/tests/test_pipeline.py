@@ -19,6 +19,8 @@ def test_sumstats_file_equals_the_programs(s1_adata, tmp_path):
         names = h5_datasets(a)
         assert names == h5_datasets(b) and names
         for key in names:
+            if key == "cells_input":  # the input as given: an AnnData here, a path there
+                continue
             assert np.array_equal(a[key][()], b[key][()]), key
         assert sorted(a.attrs.keys()) == sorted(b.attrs.keys())
         for key in a.attrs.keys():

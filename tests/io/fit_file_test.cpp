@@ -8,6 +8,9 @@
 #include "support/s1.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 namespace flashmm {
 namespace {
@@ -65,6 +68,33 @@ TEST(FitFile, EveryGeneStatusRoundTrips) {
   const std::string path = (dir / "fit.h5").string();
   io::write_fit(path, fit, {});
   EXPECT_EQ(io::read_fit(path).status, fit.status);
+}
+
+// The same fit gives the same bytes (no timestamps); fim_beta is optional.
+TEST(FitFile, SameFitSameBytesAndFimBetaOptional) {
+  const LmmFit fit = fit_lmm(testing::s1_main_stats("sam"));
+  const auto dir = testing::work_dir("fit_file_bytes");
+  const std::string a = (dir / "a.h5").string(), b = (dir / "b.h5").string(), c = (dir / "c.h5").string();
+  io::write_fit(a, fit, {{"input", "x"}});
+  io::write_fit(b, fit, {{"input", "x"}});
+  auto bytes = [](const std::string& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  EXPECT_FALSE(bytes(a).empty());
+  EXPECT_TRUE(bytes(a) == bytes(b));
+  io::FitFileOptions without;
+  without.fim_beta = false;
+  io::write_fit(c, fit, {{"input", "x"}}, without);
+  EXPECT_LT(bytes(c).size(), bytes(a).size());
+  const LmmFit r = io::read_fit(c);
+  EXPECT_EQ(r.fim_beta.size(), 0);
+  EXPECT_TRUE(same_bits(r.cov, fit.cov));
+  // Symmetric matrices are written as they are; an asymmetric one goes through the transposition.
+  LmmFit skew = fit;
+  skew.cov(1, 2) += 1.0;  // gene 3's element (1, 0)
+  io::write_fit(c, skew, {});
+  EXPECT_TRUE(same_bits(io::read_fit(c).cov, skew.cov));
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ void expect_stats_near(const SummaryStats& gpu, const SummaryStats& cpu, double 
   expect_matrix_near(gpu.XY, cpu.XY, tol, "XY");
   expect_matrix_near(gpu.ZY, cpu.ZY, tol, "ZY");
   expect_matrix_near(gpu.Ynorm, cpu.Ynorm, tol, "Ynorm");
+  expect_matrix_near(gpu.Ysum, cpu.Ysum, tol, "Ysum");
+  EXPECT_EQ(gpu.nnz, cpu.nnz);
   EXPECT_EQ(gpu.gene_names, cpu.gene_names);
   EXPECT_EQ(gpu.fixed_names, cpu.fixed_names);
 }
@@ -114,6 +116,30 @@ TEST(GpuSummaryStats, StatsCanBeReadBetweenChunks) {
   add_chunk(gpu, d, y, 1000, 4000);  // a larger chunk: the buffers grow
   add_chunk(cpu, d, y, 1000, 4000);
   expect_stats_near(gpu.stats(), cpu.stats(), 1e-12);
+}
+
+// The GPU sums in the CPU's blocks: with blocks of 500 cells, the chunks change no bit, and
+// every chunking equals the CPU's.
+TEST(GpuSummaryStats, BlocksMakeTheChunksInvisible) {
+  FLASHMM_REQUIRE_GPU();
+  const testing::S1Design d = testing::s1_design("main", "sam");
+  const Csr<double> y = s1_csr<double>();
+  const Index block = 500;
+  const SummaryStats cpu =
+      accumulate(SummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1, 0, block), d, y, 4000);
+  const SummaryStats ref =
+      accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1, 0, block), d, y, 4000);
+  expect_stats_near(ref, cpu, 1e-12);
+  for (Index chunk : {Index{1}, Index{97}, Index{500}, Index{777}}) {
+    SCOPED_TRACE("chunk " + std::to_string(chunk));
+    const SummaryStats gpu =
+        accumulate(GpuSummaryStatsAccumulator(testing::s1_shape(d), Transform::log2p1, 0, block), d, y, chunk);
+    EXPECT_EQ(gpu.XY, ref.XY);
+    EXPECT_EQ(gpu.ZY, ref.ZY);
+    EXPECT_EQ(gpu.Ynorm, ref.Ynorm);
+    EXPECT_EQ(gpu.Ysum, ref.Ysum);
+    EXPECT_EQ(gpu.nnz, ref.nnz);
+  }
 }
 
 TEST(GpuSummaryStats, BadValuesGiveTheCpuMessage) {

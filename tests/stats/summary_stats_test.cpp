@@ -8,7 +8,9 @@
 #include "support/fixture.hpp"
 #include "support/s1.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace flashmm {
 namespace {
@@ -75,30 +77,101 @@ TEST(SummaryStats, NoTransformUsesValuesAsGiven) {
   expect_matrix_near(plain.stats().Ynorm, logy.colwise().squaredNorm().transpose(), 1e-13, "Ynorm");
 }
 
-TEST(SummaryStats, ShardsMergeToTheSameBitsWhenTheOrderIsTheSame) {
-  const auto design = testing::s1_design("main", "sam+batch");
+// Accumulates cells [c0, c1) of s1 in chunks of `chunk` cells into acc (numbered from c0).
+void add_rows(SummaryStatsAccumulator& acc, const testing::S1Design& design, Index c0, Index c1, Index chunk) {
   const Eigen::MatrixXd& y = testing::s1().counts;
-  const Index half = 1731;  // an uneven split
-  const RowMatrixXd Xa = design.X.topRows(half), Xb = design.X.bottomRows(y.rows() - half);
-  const SparseRowMatrix Za = design.Z.topRows(half), Zb = design.Z.bottomRows(y.rows() - half);
-  const Eigen::MatrixXd ya = y.topRows(half), yb = y.bottomRows(y.rows() - half);
+  acc.set_first_cell(c0);
+  for (Index a = c0; a < c1; a += chunk) {
+    const Index b = std::min(c1, a + chunk);
+    acc.add(RowMatrixXd(design.X.middleRows(a, b - a)), SparseRowMatrix(design.Z.middleRows(a, b - a)),
+            Eigen::MatrixXd(y.middleRows(a, b - a)));
+  }
+}
 
-  SummaryStatsAccumulator all(testing::s1_shape(design), Transform::log2p1);
-  all.add(Xa, Za, ya);
-  all.add(Xb, Zb, yb);
-  SummaryStatsAccumulator sa(testing::s1_shape(design), Transform::log2p1), sb(testing::s1_shape(design), Transform::log2p1);
-  sa.add(Xa, Za, ya);
-  sb.add(Xb, Zb, yb);
+// Blocks of 500 cells: the chunks do not change a bit, and shards that start on block
+// boundaries merge, in any order, to the bits of one stream; a shard boundary inside a block
+// agrees to rounding.
+TEST(SummaryStats, ShardsOnBlockBoundariesMergeToTheBitsOfOneStream) {
+  const auto design = testing::s1_design("main", "sam+batch");
+  const Index block = 500, n = testing::s1().counts.rows();
+  auto accumulator = [&] { return SummaryStatsAccumulator(testing::s1_shape(design), Transform::log2p1, 0, block); };
+  SummaryStatsAccumulator one = accumulator();
+  add_rows(one, design, 0, n, n);
+  const SummaryStats all = one.release();
+  for (Index chunk : {Index{1}, Index{333}, Index{777}, Index{2000}}) {
+    SummaryStatsAccumulator acc = accumulator();
+    add_rows(acc, design, 0, n, chunk);
+    SCOPED_TRACE("chunk " + std::to_string(chunk));
+    expect_equal_bits(all, acc.release());
+  }
+  // Three shards, merged in two orders.
+  const Index cuts[] = {0, 1500, 2000, n};
+  std::vector<SummaryStats> shards;
+  for (int i = 0; i < 3; ++i) {
+    SummaryStatsAccumulator acc = accumulator();
+    add_rows(acc, design, cuts[i], cuts[i + 1], 777);
+    shards.push_back(acc.release());
+  }
+  SummaryStats forward = shards[0];
+  forward.merge(shards[1]);
+  forward.merge(shards[2]);
+  expect_equal_bits(all, forward);
+  SummaryStats backward = shards[2];
+  backward.merge(shards[0]);
+  backward.merge(shards[1]);
+  expect_equal_bits(all, backward);
+
+  // A shard boundary inside a block: the same to rounding.
+  SummaryStatsAccumulator sa = accumulator(), sb = accumulator();
+  add_rows(sa, design, 0, 1731, 1731);
+  add_rows(sb, design, 1731, n, n);
   SummaryStats merged = sa.release();
-  merged.merge(sb.stats());
-  expect_equal_bits(all.stats(), merged);
+  merged.merge(sb.release());
+  expect_matrix_near(all.XY, merged.XY, 1e-13, "XY");
+  expect_matrix_near(all.ZY, merged.ZY, 1e-13, "ZY");
+  expect_matrix_near(all.Ynorm, merged.Ynorm, 1e-13, "Ynorm");
+  expect_matrix_near(all.XX, merged.XX, 1e-13, "XX");
+}
 
-  // One chunk of all cells differs only by rounding.
-  const SummaryStats whole = testing::s1_stats(design);
-  expect_matrix_near(whole.XY, merged.XY, 1e-13, "XY");
-  expect_matrix_near(whole.ZY, merged.ZY, 1e-13, "ZY");
-  expect_matrix_near(whole.Ynorm, merged.Ynorm, 1e-13, "Ynorm");
-  expect_matrix_near(whole.XX, merged.XX, 1e-13, "XX");
+// Ysum and nnz against their definitions.
+TEST(SummaryStats, YsumAndNnzAreTheSumsOfYAndTheNonzeroCells) {
+  const auto design = testing::s1_design("main", "sam");
+  const Eigen::MatrixXd& y = testing::s1().counts;
+  const SummaryStats s = testing::s1_stats(design);
+  const Eigen::MatrixXd logy = y.unaryExpr([](double v) { return std::log2(1.0 + v); });
+  expect_matrix_near(s.Ysum, logy.colwise().sum().transpose(), 1e-13, "Ysum");
+  for (Index g = 0; g < y.cols(); ++g) EXPECT_EQ(s.nnz(g), (y.col(g).array() != 0.0).count()) << g;
+  EXPECT_GT(s.nnz.sum(), 0);
+  // Additive under merge.
+  SummaryStats twice = s;
+  twice.merge(s);
+  EXPECT_EQ(twice.nnz, (2 * s.nnz).eval());
+  expect_matrix_near(twice.Ysum, 2 * s.Ysum, 1e-15, "Ysum");
+}
+
+// A stored zero is not a nonzero value, and contributes nothing.
+TEST(SummaryStats, StoredZerosAreNotCounted) {
+  const auto design = testing::s1_design("main", "sam");
+  const Eigen::MatrixXd& y = testing::s1().counts;
+  Compressed<double> csr = testing::s1_csr<double>();
+  const SummaryStats ref = testing::s1_stats(design);
+  // Add an explicit zero to every row's first stored entry's place: rebuild with zeros kept.
+  Compressed<double> with_zeros;
+  with_zeros.indptr = {0};
+  for (Index i = 0; i < y.rows(); ++i) {
+    for (Index g = 0; g < y.cols(); ++g)
+      if (y(i, g) != 0 || g == 0) {
+        with_zeros.indices.push_back(static_cast<std::int32_t>(g));
+        with_zeros.values.push_back(y(i, g));
+      }
+    with_zeros.indptr.push_back(static_cast<std::int64_t>(with_zeros.values.size()));
+  }
+  ASSERT_GT(with_zeros.values.size(), csr.values.size());
+  SummaryStatsAccumulator acc(testing::s1_shape(design), Transform::log2p1);
+  acc.add(design.X, design.Z, with_zeros.view<CsrView<double>>(y.rows(), y.cols()));
+  const SummaryStats s = acc.release();
+  EXPECT_EQ(s.nnz, ref.nnz);
+  EXPECT_EQ(s.XY, ref.XY);
 }
 
 TEST(SummaryStats, ThreadCountDoesNotChangeABit) {

@@ -15,6 +15,8 @@ void expect_equal_bits(const SummaryStats& a, const SummaryStats& b) {
   EXPECT_EQ(a.ZY, b.ZY);
   EXPECT_EQ(a.ZZ, b.ZZ);
   EXPECT_EQ(a.Ynorm, b.Ynorm);
+  EXPECT_EQ(a.Ysum, b.Ysum);
+  EXPECT_EQ(a.nnz, b.nnz);
 }
 
 void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tol, const char* what) {

@@ -1,0 +1,61 @@
+#include "cli/text_file.hpp"
+
+#include <flashmm/error.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace flashmm::cli {
+
+namespace {
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+}  // namespace
+
+TextFile::TextFile(std::string path) : path_(std::move(path)) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd_ < 0) throw IoError("cannot write '" + path_ + "' (" + errno_text(errno) + ")");
+  buf_.reserve(kBlock + 4096);
+}
+
+TextFile::~TextFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TextFile::number(double v) {
+  if (std::isnan(v)) return text("NA");
+  if (std::isinf(v)) return text(v > 0 ? "Inf" : "-Inf");
+  char b[32];
+  const auto r = std::to_chars(b, b + sizeof b, v);
+  text(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
+}
+
+void TextFile::integer(std::int64_t v) {
+  char b[24];
+  const auto r = std::to_chars(b, b + sizeof b, v);
+  text(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
+}
+
+void TextFile::flush() {
+  std::size_t done = 0;
+  while (done < buf_.size()) {
+    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw IoError("error writing '" + path_ + "' (" + errno_text(n < 0 ? errno : EIO) + ")");
+    done += static_cast<std::size_t>(n);
+  }
+  buf_.clear();
+}
+
+void TextFile::close() {
+  flush();
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw IoError("error writing '" + path_ + "' (" + errno_text(errno) + ")");
+}
+
+}  // namespace flashmm::cli
