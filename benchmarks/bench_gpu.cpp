@@ -8,8 +8,13 @@
 //     clock x bus width from the device; H100 SXM's datasheet figure is 3.35 TB/s) and against
 //     a PCIe 5 x16 link's 64 GB/s, which bounds it; the CPU accumulator on the same data, and
 //     the ratio CPU / GPU.
-//   fit: 11,596 genes, q = 259, p = 59, REML, from summary statistics of a simulated normal model
-//     (as bench_fit); GPU (fit_lmm, device gpu) and CPU (fit_lmm, all threads) and the ratio.
+//   fit, one component: 11,596 genes, q = 259, p = 59, REML, from summary statistics of a
+//     simulated normal model (as bench_fit); GPU (fit_lmm, device gpu) and CPU (fit_lmm, all
+//     threads) and the ratio.
+//   fit, two components: 20,000 genes, q = 990 samples + 10 batches, p = 3, REML
+//     (benchmarks/two_component_stats.hpp); the GPU fits every gene; the CPU, at O(q^3) per
+//     iteration, fits the first kCpuTwoGenes genes on all threads (the others skipped), and its
+//     time is scaled to all genes for the ratio (cpu_over_gpu = cpu_s_per_gene x genes / gpu_s).
 //
 //   build/bench_gpu --benchmark_counters_tabular=true
 //   FLASHMM_BENCH_CELLS=50000 build/bench_gpu     (a smaller data set, e.g. on a laptop)
@@ -22,6 +27,7 @@
 #include <benchmark/benchmark.h>
 
 #include "atlas_stats.hpp"
+#include "two_component_stats.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -158,6 +164,8 @@ const AtlasCells& atlas_cells() {
 
 double g_gpu_stats_seconds = 0;
 double g_gpu_fit_seconds = 0;
+double g_gpu_two_seconds = 0;
+constexpr Index kCpuTwoGenes = 64;
 
 template <class Acc>
 flashmm::SummaryStats accumulate_atlas(Acc acc) {
@@ -260,11 +268,56 @@ void BM_FitCpu(benchmark::State& state) {
   if (g_gpu_fit_seconds > 0) state.counters["cpu_over_gpu"] = seconds / g_gpu_fit_seconds;
 }
 
+void BM_FitTwoComponentsGpu(benchmark::State& state) {
+  if (skip_without_gpu(state)) return;
+  const flashmm::SummaryStats& stats = flashmm::bench::two_component_stats();
+  flashmm::LmmOptions gpu;
+  gpu.device = flashmm::Device::gpu;
+  {  // warm-up on a few genes: the CUDA context, cuBLAS, the kernels' first load
+    flashmm::LmmOptions few = gpu;
+    few.skip_genes.assign(static_cast<std::size_t>(stats.genes()), 1);
+    std::fill_n(few.skip_genes.begin(), 16, 0);
+    benchmark::DoNotOptimize(flashmm::fit_lmm(stats, few).coef.data());
+  }
+  flashmm::LmmFit fit;
+  g_gpu_two_seconds = mean_seconds(state, [&] {
+    fit = flashmm::fit_lmm(stats, gpu);
+    benchmark::DoNotOptimize(fit.coef.data());
+  });
+  fit_counters(state, fit);
+  state.counters["q"] = static_cast<double>(stats.q());
+  state.counters["s_per_gene"] = g_gpu_two_seconds / static_cast<double>(stats.genes());
+}
+
+void BM_FitTwoComponentsCpu(benchmark::State& state) {
+  // Hours on a few cores for all genes: only beside a GPU run, on the first kCpuTwoGenes genes.
+  if (g_gpu_two_seconds <= 0) {
+    state.SkipWithError("runs only after BM_FitTwoComponentsGpu, for its ratio");
+    return;
+  }
+  const flashmm::SummaryStats& stats = flashmm::bench::two_component_stats();
+  flashmm::LmmOptions cpu;
+  cpu.skip_genes.assign(static_cast<std::size_t>(stats.genes()), 1);
+  std::fill_n(cpu.skip_genes.begin(), kCpuTwoGenes, 0);
+  flashmm::LmmFit fit;
+  const double seconds = mean_seconds(state, [&] {
+    fit = flashmm::fit_lmm(stats, cpu);
+    benchmark::DoNotOptimize(fit.coef.data());
+  });
+  const double per_gene = seconds / static_cast<double>(kCpuTwoGenes);
+  state.counters["genes_timed"] = static_cast<double>(kCpuTwoGenes);
+  state.counters["s_per_gene"] = per_gene;
+  state.counters["threads"] = std::thread::hardware_concurrency();
+  state.counters["cpu_over_gpu"] = per_gene * static_cast<double>(stats.genes()) / g_gpu_two_seconds;
+}
+
 // GPU first: the CPU benchmarks report their ratio to it.
 BENCHMARK(BM_SummaryStatsGpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_SummaryStatsCpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 BENCHMARK(BM_FitGpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 BENCHMARK(BM_FitCpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_FitTwoComponentsGpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_FitTwoComponentsCpu)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 

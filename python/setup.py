@@ -49,6 +49,11 @@ class CMakeBuild(build_ext):
             raise RuntimeError(f"the build left no module in {build / 'python' / 'flashmm'}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built[0], target)
+        # The module links libflashmm.so (found beside it: RUNPATH $ORIGIN), which loads the CUDA
+        # plugin libflashmm_cuda.so from beside itself on first GPU use.
+        for lib in ("libflashmm.so", "libflashmm_cuda.so"):
+            if (build / lib).exists():
+                shutil.copy2(build / lib, target.parent / lib)
 
 
 setup(

@@ -13,33 +13,15 @@ namespace {
 
 class CpuScorer final : public Scorer {
  public:
-  explicit CpuScorer(bool gene_major_w) : gene_major_w_(gene_major_w) {}
-
   void score(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in, const ScoringArrays& out,
              ProgressReport& progress) override {
     const Prepared& pre = ctx.prepared();
     const Index G = pre.genes;
     if (const SpectralPath* sp = ctx.spectral()) {
-      const Eigen::MatrixXd& w = sp->w();  // q x G
-      Eigen::MatrixXd wt;
-      if (gene_major_w_) wt = w.transpose();  // G x q, as the GPU's GEMM writes it
-      SpectralBatch b;
-      b.w = gene_major_w_ ? wt.data() : w.data();
-      b.w_gene_stride = gene_major_w_ ? 1 : pre.q;
-      b.w_entry_stride = gene_major_w_ ? G : 1;
-      b.l = sp->basis().l.data();
-      b.e = sp->score_eigenvalues().data();
-      b.yry = pre.yry.data();
-      b.s_start = in.s_start;
-      b.active = in.active;
-      b.genes = G;
-      b.q = static_cast<int>(pre.q);
-      b.n_eff = static_cast<double>(pre.n - pre.pres - pre.q);
-      b.n_minus_pres = static_cast<double>(pre.n - pre.pres);
-      b.max_iter = options.max_iter;
-      b.epsilon = options.epsilon;
-      b.ginv_tol = kGinvTolerance;
-      b.out = out;
+      SpectralBatch b = sp->batch(options, in.s_start, in.active, out);
+      b.w = sp->w().data();  // q x G
+      b.w_gene_stride = pre.q;
+      b.w_entry_stride = 1;
       parallel_for_blocks(G, options.threads, 64, [&](Index g0, Index g1) {
         for (Index g = g0; g < g1; ++g) score_spectral_gene(b, g);
         progress.add(g1 - g0);
@@ -54,13 +36,10 @@ class CpuScorer final : public Scorer {
       progress.add(g1 - g0);
     });
   }
-
- private:
-  bool gene_major_w_;
 };
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_cpu_scorer(bool gene_major_w) { return std::make_unique<CpuScorer>(gene_major_w); }
+std::unique_ptr<Scorer> make_cpu_scorer() { return std::make_unique<CpuScorer>(); }
 
 }  // namespace flashmm::detail

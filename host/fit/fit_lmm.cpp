@@ -110,19 +110,6 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
                            "and converged (status converged_nonnegative)");
 }
 
-// Gene g as the scorer left it.
-VarianceEstimate scored_estimate(const ScoringArrays& a, Index g) {
-  const int k1 = a.k1;
-  VarianceEstimate ve;
-  ve.theta = Eigen::Map<const Eigen::VectorXd>(a.theta + g * k1, k1);
-  ve.dl = Eigen::Map<const Eigen::VectorXd>(a.dl + g * k1, k1);
-  ve.F = Eigen::Map<const Eigen::MatrixXd>(a.F + g * k1 * k1, k1, k1);
-  ve.logdet_m0 = a.logdet[g];
-  ve.niter = a.niter[g];
-  ve.finite = a.finite[g] != 0;
-  return ve;
-}
-
 // Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
 void use_satterthwaite(LmmFit& fit, int threads) {
   const Index p = fit.n_fixed();
@@ -162,31 +149,38 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
   }
 
   // FLASHMM's plain scoring, straight into the fit's arrays.
-  std::vector<double> logdet(static_cast<std::size_t>(G), std::nan(""));
-  std::vector<unsigned char> finite(static_cast<std::size_t>(G), 0);
+  std::vector<double> logdet(static_cast<std::size_t>(G), std::nan("")), loglik(logdet);
+  std::vector<unsigned char> finite(static_cast<std::size_t>(G), 0), fallback(finite),
+      stop(static_cast<std::size_t>(G), static_cast<unsigned char>(GeneStatus::max_iter));
   const ScoringArrays scored{fit.theta.data(), fit.dlogL.data(), fit.fim_theta.data(), logdet.data(),
-                             fit.niter.data(), finite.data(), k1};
+                             fit.niter.data(), finite.data(), k1, loglik.data(), stop.data(), fallback.data()};
   ProgressReport progress(options.progress, 2);
-  scorer.score(*ctx, options, {active.data(), s_start.data()}, scored, progress);
+  const ScoringInput input{active.data(), s_start.data()};
+  scorer.score(*ctx, options, input, scored, progress);
 
   // The host pass: the safeguarded optimizer only where plain scoring failed (elsewhere the
-  // result stays FLASHMM's to the last bit), then the fixed-effects step.
-  const bool safeguard = uses_step_control(options);
-  parallel_for_blocks(G, options.threads, pre.k == 1 ? 16 : 1, [&](Index g0, Index g1) {
-    for (Index g = g0; g < g1; ++g) {
-      if (!active[static_cast<std::size_t>(g)]) continue;
-      VarianceEstimate ve = scored_estimate(scored, g);
-      if (safeguard &&
-          !plain_scoring_succeeded(options, ve.theta, score_criterion(ve.theta, ve.dl, false) < options.epsilon,
-                                   ve.finite, path.loglik(g, ve.theta)))
-        ve = path.fit_safeguarded(g, options);
-      path.fixed_effects(g, ve, options, fit);
-    }
-    progress.add(g1 - g0);
-  });
+  // result stays FLASHMM's to the last bit) and the scorer did not run it itself.
+  if (uses_step_control(options) && !scorer.runs_safeguard(*ctx, options)) {
+    parallel_for_blocks(G, options.threads, pre.k == 1 ? 16 : 1, [&](Index g0, Index g1) {
+      for (Index g = g0; g < g1; ++g) {
+        if (!active[static_cast<std::size_t>(g)]) continue;
+        const VarianceEstimate ve = estimate_of(scored, g);
+        // The log-likelihood matters only for a finite, converged gene; the scorer may know it.
+        const bool converged = score_criterion(ve.theta, ve.dl, false) < options.epsilon;
+        const double known = scored.loglik[g];
+        const double ll = !(ve.finite && converged) ? 0.0 : std::isnan(known) ? path.loglik(g, ve.theta) : known;
+        if (!plain_scoring_succeeded(options, ve.theta, converged, ve.finite, ll))
+          store_estimate(scored, g, path.fit_safeguarded(g, options));
+      }
+    });
+  }
+  // The fixed-effects step of every gene, where the scorer says.
+  scorer.fixed_effects(*ctx, options, input, scored, fit, progress);
 
   fit.context = std::move(ctx);
-  if (options.df == DfMethod::satterthwaite) use_satterthwaite(fit, options.threads);
+  // Satterthwaite df, unless the scorer's fixed-effects step computed them (the device, one component).
+  if (options.df == DfMethod::satterthwaite && fit.df_method != DfMethod::satterthwaite)
+    use_satterthwaite(fit, options.threads);
   add_fit_warnings(fit, options);
   return fit;
 }

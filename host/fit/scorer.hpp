@@ -1,9 +1,12 @@
 #pragma once
-// Internal: the scorer seam of the fit pipeline. A scorer runs FLASHMM's plain Fisher scoring
+// Internal: the device seam of the fit pipeline. A scorer runs FLASHMM's plain Fisher scoring
 // (ALGORITHM.md section 3, the final residual re-estimate included) for a batch of genes in
-// lockstep and writes theta, dl, F, log|det M0|, niter and a finite flag per gene. Everything
-// before (prepare) and after (the safeguarded optimizer, the fixed-effects step, the df,
-// warnings) is the same host code whichever scorer ran, so every option works on every device.
+// lockstep and writes theta, dl, F, log|det M0|, niter and a finite flag per gene; it may also run
+// the safeguarded optimizer where plain scoring failed (runs_safeguard) and it runs the
+// fixed-effects step (fixed_effects; by default the host's). The pipeline (fit/pipeline.hpp) calls
+// them in that order, with the host's safeguarded pass between the two where the scorer does not
+// run it: no step calls back into another. The CPU scorer runs it all on the host; the batched
+// scorer (fit/batched_general.hpp) runs it on the GPU, or on its CPU emulation in the tests.
 #include <flashmm/detail/scoring_arrays.hpp>
 
 #include "fit/fit_context.hpp"
@@ -27,13 +30,29 @@ class Scorer {
   /// left as they are), reporting the genes scored to progress.
   virtual void score(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
                      const ScoringArrays& out, ProgressReport& progress) = 0;
+
+  /// Whether score() also ran the safeguarded optimizer (options.robust, nonnegative) on the
+  /// genes where plain scoring failed, as the host pass would (out.stop and out.fallback set):
+  /// then the host pass does not. Default: no.
+  virtual bool runs_safeguard(const FitContext& ctx, const LmmOptions& options) const;
+
+  /// The fixed-effects step of every active gene at its final estimate est (the scoring arrays
+  /// after the host pass; host memory) into fit: everything store_gene writes (coef, se, t, p,
+  /// df, cov, FIM of beta, se_theta, logLik, status) and the BLUP. Default: the path's
+  /// fixed_effects on the host, genes split over options.threads.
+  virtual void fixed_effects(const FitContext& ctx, const LmmOptions& options, const ScoringInput& in,
+                             const ScoringArrays& est, LmmFit& fit, ProgressReport& progress);
 };
+
+/// Gene g of the scoring arrays as a variance estimate (stop and fallback where given), and back.
+VarianceEstimate estimate_of(const ScoringArrays& a, Index g);
+void store_estimate(const ScoringArrays& a, Index g, const VarianceEstimate& ve);
 
 /// The CPU scorer, genes split over options.threads: the spectral path through
 /// detail::score_spectral_gene (the function the CUDA kernel runs), the general path through
-/// GeneralPath::score_plain. gene_major_w: hold the spectral projections genes x q, as the GPU
-/// does (the tests use it to run the device's layout on the CPU).
-std::unique_ptr<Scorer> make_cpu_scorer(bool gene_major_w = false);
+/// GeneralPath::score_plain. (The device's own drivers run on the CPU emulation of the device in
+/// the tests: make_emulated_device_scorer, fit/batched_general.hpp.)
+std::unique_ptr<Scorer> make_cpu_scorer();
 
 /// Whether the CUDA scorer covers ctx's model; when not, *why_not says why.
 bool gpu_scorer_covers(const FitContext& ctx, std::string* why_not);

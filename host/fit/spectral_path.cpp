@@ -1,11 +1,11 @@
 // The spectral path for one random component (ALGORITHM.md section 6): the safeguarded optimizer
 // and the fixed-effects step in O(q) and O(q p + p^3) per gene.
+#include <flashmm/detail/spectral_safeguard.hpp>
 #include <flashmm/detail/spectral_score.hpp>
 
 #include "fit/ginv.hpp"
 #include "fit/spectral_objective.hpp"
 #include "fit/spectral_path.hpp"
-#include "fit/step_control.hpp"
 #include "util/columnwise.hpp"
 
 namespace flashmm::detail {
@@ -24,7 +24,21 @@ VarianceEstimate estimate_of(const SpectralFit& f) {
   return ve;
 }
 
+static_assert(static_cast<unsigned char>(GeneStatus::max_iter) == kStatusMaxIter &&
+                  static_cast<unsigned char>(GeneStatus::singular) == kStatusSingular &&
+                  static_cast<unsigned char>(GeneStatus::stalled) == kStatusStalled,
+              "the host-device optimizer's status bytes follow GeneStatus");
+
 }  // namespace
+
+SafeguardOptions safeguard_options(const LmmOptions& options) {
+  SafeguardOptions o;
+  o.max_iter = options.max_iter;
+  o.epsilon = options.epsilon;
+  o.ginv_tol = kGinvTolerance;
+  o.nonnegative = options.nonnegative;
+  return o;
+}
 
 SpectralPath::SpectralPath(const Prepared& pre) : pre_(pre), basis_(pre) {}
 
@@ -44,6 +58,27 @@ SpectralGene SpectralPath::gene(Index g) const {
           static_cast<double>(pre_.n - pre_.pres - pre_.q)};
 }
 
+SpectralBatch SpectralPath::batch(const LmmOptions& options, const double* s_start, const unsigned char* active,
+                                  const ScoringArrays& out) const {
+  SpectralBatch b;  // w is the caller's: the CPU's q x G, or the device's own
+  b.l = basis_.l.data();
+  b.e = score_eigenvalues().data();
+  b.g = basis_.g.data();
+  b.yry = pre_.yry.data();
+  b.s_start = s_start;
+  b.active = active;
+  b.genes = pre_.genes;
+  b.q = static_cast<int>(pre_.q);
+  b.n_eff = static_cast<double>(pre_.n - pre_.pres - pre_.q);
+  b.n_minus_pres = static_cast<double>(pre_.n - pre_.pres);
+  b.max_iter = options.max_iter;
+  b.epsilon = options.epsilon;
+  b.ginv_tol = kGinvTolerance;
+  b.out = out;
+  b.nonnegative = options.nonnegative;
+  return b;
+}
+
 double SpectralPath::loglik(Index g, const Eigen::VectorXd& theta) const {
   return spectral_loglik(gene(g), theta(0), theta(1));
 }
@@ -53,33 +88,13 @@ Eigen::MatrixXd SpectralPath::observed_information(Index g, const Eigen::VectorX
 }
 
 VarianceEstimate SpectralPath::fit_safeguarded(Index g, const LmmOptions& options) const {
-  const SpectralGene sg = gene(g);
-  const GeneObjective objective{[&](const Eigen::VectorXd& t) { return spectral_loglik(sg, t(0), t(1)); },
-                                [&](const Eigen::VectorXd& t) -> Eigen::MatrixXd {
-                                  return spectral_observed_information(sg, t(0), t(1));
-                                }};
-  VarianceEstimate ve;
-  const Eigen::VectorXd theta = detail::fit_safeguarded(options, objective, start_theta(pre_, options, g),
-                                                        [&](const Eigen::VectorXd& t) {
-    const SpectralScore sc = spectral_score(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, t(0), t(1), false);
-    double finv[2][2];
-    pinv_symmetric_2x2(sc.F, finv, kGinvTolerance);
-    return ScoringStep{Eigen::Vector2d(sc.dl[0], sc.dl[1]),
-                       Eigen::Matrix2d{{sc.F[0][0], sc.F[0][1]}, {sc.F[1][0], sc.F[1][1]}},
-                       Eigen::Vector2d(finv[0][0] * sc.dl[0] + finv[0][1] * sc.dl[1],
-                                       finv[1][0] * sc.dl[0] + finv[1][1] * sc.dl[1])};
-  }, ve);
-  // FLASHMM's last step, kept only where it leaves theta valid without lowering the likelihood;
-  // elsewhere the evaluation at theta as it is.
-  SpectralFit f = spectral_finish(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, theta(0), theta(1), ve.niter,
-                                  ve.finite, 0);
-  if (ve.finite && !(spectral_loglik(sg, f.s[0], f.s[1]) >= spectral_loglik(sg, theta(0), theta(1))))
-    f = spectral_finish(sg.w, 1, sg.l, sg.e, sg.q, sg.yry, sg.n_eff, sg.n_pres, theta(0), theta(1), ve.niter,
-                        /*finite=*/false, 0);
-  VarianceEstimate out = estimate_of(f);
-  out.finite = ve.finite;
-  out.stop_reason = ve.stop_reason;
-  out.fallback = ve.fallback;
+  // The host-device optimizer the GPU runs too (flashmm/detail/spectral_safeguard.hpp).
+  const Eigen::VectorXd start = start_theta(pre_, options, g);
+  const double s_start[2] = {start(0), start(1)};
+  const SafeguardedFit f = spectral_fit_safeguarded(gene(g), s_start, safeguard_options(options));
+  VarianceEstimate out = estimate_of(f.fit);
+  out.stop_reason = static_cast<GeneStatus>(f.stop);
+  out.fallback = f.fallback;
   return out;
 }
 

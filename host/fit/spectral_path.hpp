@@ -2,12 +2,18 @@
 // Internal: the spectral path for one random component (ALGORITHM.md section 6). zrz and ZZ are
 // eigendecomposed once (SpectralBasis); every gene's projection w = U' zry makes each quantity of
 // an iteration an O(q) sum.
+#include <flashmm/detail/spectral_batch.hpp>
+
 #include "fit/gene_path.hpp"
 #include "fit/spectral_basis.hpp"
 
 #include <mutex>
 
 namespace flashmm::detail {
+
+struct SafeguardOptions;
+/// The safeguarded optimizer's options for the host-device form (spectral_safeguard.hpp).
+SafeguardOptions safeguard_options(const LmmOptions& options);
 
 class SpectralPath final : public GenePath {
  public:
@@ -27,6 +33,11 @@ class SpectralPath final : public GenePath {
   const Eigen::VectorXd& score_eigenvalues() const { return pre_.method == Method::reml ? basis_.l : basis_.g; }
   /// Gene g's inputs of the spectral forms.
   SpectralGene gene(Index g) const;
+  /// The batch of all genes for score_spectral_gene (flashmm/detail/spectral_batch.hpp), host
+  /// memory: the eigenvalues, yry, the options; starts, active genes and out as given; w left to
+  /// the caller (w() here, the device's own projections there).
+  SpectralBatch batch(const LmmOptions& options, const double* s_start, const unsigned char* active,
+                      const ScoringArrays& out) const;
 
  private:
   const Prepared& pre_;

@@ -1,3 +1,5 @@
+#include <flashmm/detail/step_rules.hpp>
+
 #include "fit/ginv.hpp"
 #include "fit/step_control.hpp"
 
@@ -7,15 +9,6 @@
 namespace flashmm::detail {
 
 namespace {
-
-// Halvings before a direction is given up: 2^-30 of a scoring step is far below any change of
-// theta that could still matter.
-constexpr int kMaxHalvings = 30;
-// A step may lower the log-likelihood by this much relative to its size and still count as not
-// lowering it: near the optimum the change is below the rounding of the sum that gives it.
-constexpr double kRoundingTolerance = 1e-11;
-// A scoring step shortened below this is taken as stalled scoring.
-constexpr double kStallStep = 1.0 / 1024;
 
 // Free parameters for nonnegative: a component at (or below) 0 whose score points down is held.
 std::vector<Index> free_set(const Eigen::VectorXd& theta, const Eigen::VectorXd& dl, bool nonnegative) {

@@ -33,23 +33,27 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
   Eigen::Map<Eigen::MatrixXd>(fit.cov.col(g).data(), p, p) = cov;
   fit.coef.col(g) = b_out;
   fit.se.col(g) = cov.diagonal().cwiseSqrt();
-  const double df = static_cast<double>(pre.n - pre.p);
-  for (Index j = 0; j < p; ++j) {
-    const double t = b_out(j) / fit.se(j, g);
-    fit.t(j, g) = t;
-    fit.df(j, g) = df;
-    fit.p(j, g) = t_test_p(t, df, Alternative::two_sided);
-  }
+  for (Index j = 0; j < p; ++j) fit.t(j, g) = b_out(j) / fit.se(j, g);
+  store_t_tests(pre, g, fit);
+  fit.status[static_cast<std::size_t>(g)] = gene_status(options, ve, b_out.allFinite());
+}
 
-  const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && b_out.allFinite();
-  if (!finite)
-    fit.status[static_cast<std::size_t>(g)] = GeneStatus::non_finite;
-  else if (!(s0 > 0))
-    fit.status[static_cast<std::size_t>(g)] = GeneStatus::nonpositive_residual;
-  else if (score_criterion(ve.theta, ve.dl, options.nonnegative || ve.fallback) < options.epsilon)
-    fit.status[static_cast<std::size_t>(g)] = ve.fallback ? GeneStatus::converged_nonnegative : GeneStatus::converged;
-  else
-    fit.status[static_cast<std::size_t>(g)] = ve.stop_reason;
+void store_t_tests(const Prepared& pre, Index g, LmmFit& fit) {
+  const double df = static_cast<double>(pre.n - pre.p);
+  for (Index j = 0; j < pre.p; ++j) {
+    fit.df(j, g) = df;
+    fit.p(j, g) = t_test_p(fit.t(j, g), df, Alternative::two_sided);
+  }
+}
+
+GeneStatus gene_status(const LmmOptions& options, const VarianceEstimate& ve, bool coef_finite) {
+  const double s0 = ve.theta(ve.theta.size() - 1);
+  const bool finite = ve.finite && ve.theta.allFinite() && ve.dl.allFinite() && coef_finite;
+  if (!finite) return GeneStatus::non_finite;
+  if (!(s0 > 0)) return GeneStatus::nonpositive_residual;
+  if (score_criterion(ve.theta, ve.dl, options.nonnegative || ve.fallback) < options.epsilon)
+    return ve.fallback ? GeneStatus::converged_nonnegative : GeneStatus::converged;
+  return ve.stop_reason;
 }
 
 }  // namespace flashmm::detail

@@ -79,11 +79,13 @@ struct LmmOptions {
   /// unconstrained estimates; a component held at 0 whose score points below 0 counts as
   /// converged. Implies the safeguarded optimizer (robust).
   bool nonnegative = false;
-  /// Where to run Fisher scoring: cpu (the default), gpu, or automatic (the GPU when usable,
-  /// else the CPU with the reason in LmmFit::notes). Every option is honoured on every device:
-  /// the device runs FLASHMM's plain scoring for the genes in lockstep, the host the rest of the
-  /// pipeline (see flashmm/backend.hpp). A model the device's scorer does not cover is scored on
-  /// the CPU, with a note.
+  /// Where to fit: cpu (the default), gpu, or automatic (the GPU when usable, else the CPU with
+  /// the reason in LmmFit::notes). Every option is honoured on every device: the GPU runs
+  /// FLASHMM's scoring for all genes in lockstep, the safeguarded optimizer for one random
+  /// component, the fixed-effects step and Satterthwaite's df for one component; with several
+  /// components the safeguarded optimizer (of the genes where plain scoring failed) and
+  /// Satterthwaite's df run on the host, with a note. A model the GPU does not take (more than 8
+  /// components, q > 46340, more memory than the device has) is fitted on the CPU, with a note.
   Device device = Device::cpu;
   /// Genes not to fit: empty, or one entry per gene, nonzero = leave the gene out (status
   /// filtered, results NA; left out of every FDR).

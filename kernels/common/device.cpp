@@ -1,12 +1,14 @@
-// The CUDA build's gpu_available() and gpu_properties() (flashmm/backend.hpp): whether device 0
-// has a driver, and a kernel image for its architecture; probed once per process.
+// The plugin's device probe and properties (util/cuda_plugin.hpp), behind gpu_available() and
+// gpu_properties() (flashmm/backend.hpp): whether device 0 has a driver, and a kernel image for
+// its architecture; probed once per process.
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
+#include "common/device.hpp"
 #include "common/resources.hpp"
-#include "fit/spectral_fit_kernels.hpp"
+#include "fit/batched_kernels.hpp"
 
-namespace flashmm {
+namespace flashmm::cuda {
 
 namespace {
 
@@ -21,7 +23,7 @@ Probe probe_device() {
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     (void)cudaGetLastError();
-    probe.why = "no usable CUDA driver or device: " + cuda::status_text(status);
+    probe.why = "no usable CUDA driver or device: " + status_text(status);
     return probe;
   }
   if (count < 1) {
@@ -31,19 +33,19 @@ Probe probe_device() {
   cudaDeviceProp properties{};
   if (const cudaError_t s = cudaGetDeviceProperties(&properties, 0); s != cudaSuccess) {
     (void)cudaGetLastError();
-    probe.why = "cudaGetDeviceProperties failed: " + cuda::status_text(s);
+    probe.why = "cudaGetDeviceProperties failed: " + status_text(s);
     return probe;
   }
   if (const cudaError_t s = cudaSetDevice(0); s != cudaSuccess) {
     (void)cudaGetLastError();
-    probe.why = "device 0 (" + std::string(properties.name) + ") cannot be used: " + cuda::status_text(s);
+    probe.why = "device 0 (" + std::string(properties.name) + ") cannot be used: " + status_text(s);
     return probe;
   }
-  if (const cudaError_t s = cuda::probe_kernel_image(); s != cudaSuccess) {
+  if (const cudaError_t s = probe_kernel_image(); s != cudaSuccess) {
     (void)cudaGetLastError();
     probe.why = "device 0 (" + std::string(properties.name) + ", compute capability " +
                 std::to_string(properties.major) + "." + std::to_string(properties.minor) +
-                ") cannot run flashmm's kernels: " + cuda::status_text(s) +
+                ") cannot run flashmm's kernels: " + status_text(s) +
                 "; rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(properties.major) +
                 std::to_string(properties.minor);
     return probe;
@@ -54,14 +56,14 @@ Probe probe_device() {
 
 }  // namespace
 
-bool gpu_available(std::string* why_not) {
+bool device_usable(std::string* why_not) {
   static const Probe probe = probe_device();  // thread-safe, once per process
   if (!probe.ok && why_not) *why_not = probe.why;
   return probe.ok;
 }
 
-bool gpu_properties(GpuProperties* out) {
-  if (!gpu_available()) return false;
+bool device_properties(GpuProperties* out) {
+  if (!device_usable(nullptr)) return false;
   cudaDeviceProp p{};
   FLASHMM_CUDA(cudaGetDeviceProperties(&p, 0));
   int clock_khz = 0, bus_bits = 0;
@@ -78,4 +80,4 @@ bool gpu_properties(GpuProperties* out) {
   return true;
 }
 
-}  // namespace flashmm
+}  // namespace flashmm::cuda

@@ -1,4 +1,6 @@
-// GpuSummaryStatsAccumulator (flashmm/backend.hpp): summary statistics on the GPU.
+// GpuSummaryStatsAccumulator (flashmm/backend.hpp): summary statistics on the GPU. The public
+// class (host/util/backend.cpp) forwards to the GpuStats below through the plugin's table
+// (util/cuda_plugin.hpp).
 //
 // Cells are summed in the CPU's blocks (flashmm/summary_stats.hpp, "Determinism"): a chunk is
 // cut where it crosses a block boundary, the device holds the open block's partial sums, and
@@ -18,9 +20,11 @@
 #include <flashmm/backend.hpp>
 #include <flashmm/error.hpp>
 
+#include "util/cuda_plugin.hpp"
 #include "util/parallel.hpp"
 #include "common/resources.hpp"
 #include "stats/summary_stats_internal.hpp"
+#include "stats/gpu_stats.hpp"
 #include "stats/summary_stats_kernels.hpp"
 
 #include <algorithm>
@@ -128,9 +132,8 @@ void check_distinct_columns(const detail::SparseRows& rows, const char* what, In
                          " has columns out of order or repeated; build it with setFromTriplets and makeCompressed");
 }
 
-}  // namespace
-
-struct GpuSummaryStatsAccumulator::Impl {
+// The accumulator's state and work (the public class's implementation).
+struct GpuStats {
   SummaryStats stats;  // host: n, nnz and the exact totals; the open block's XY, ZY, Ynorm, Ysum on the device
   Transform transform = Transform::none;
   int threads = 0;
@@ -154,7 +157,7 @@ struct GpuSummaryStatsAccumulator::Impl {
   Slot slots[2];
   int next_slot = 0;
 
-  Impl(SummaryStats shape, Transform t, int threads_, Index cell_block_)
+  GpuStats(SummaryStats shape, Transform t, int threads_, Index cell_block_)
       : stats(std::move(shape)), transform(t), threads(threads_), cell_block(cell_block_) {
     std::string why;
     if (!gpu_available(&why)) throw DeviceError("the GPU summary statistics need a usable CUDA device: " + why);
@@ -199,7 +202,7 @@ struct GpuSummaryStatsAccumulator::Impl {
     }
   }
 
-  ~Impl() {
+  ~GpuStats() {
     if (res) {
       (void)cudaSetDevice(res->device());
       for (Slot& s : slots) {
@@ -460,32 +463,43 @@ struct GpuSummaryStatsAccumulator::Impl {
   }
 };
 
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(SummaryStats shape, Transform transform, int threads,
-                                                       Index cell_block)
-    : impl_(std::make_unique<Impl>(std::move(shape), transform, threads, cell_block)) {}
-GpuSummaryStatsAccumulator::~GpuSummaryStatsAccumulator() = default;
-GpuSummaryStatsAccumulator::GpuSummaryStatsAccumulator(GpuSummaryStatsAccumulator&&) noexcept = default;
-GpuSummaryStatsAccumulator& GpuSummaryStatsAccumulator::operator=(GpuSummaryStatsAccumulator&&) noexcept = default;
+class GpuStatsBackendImpl final : public detail::GpuStatsBackend {
+ public:
+  GpuStatsBackendImpl(SummaryStats shape, Transform transform, int threads, Index cell_block)
+      : impl_(std::move(shape), transform, threads, cell_block) {}
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<float>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
+  }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<double>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
+  }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int32_t>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
+  }
+  void add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<std::int64_t>& y,
+           std::span<const Index> cells) override {
+    impl_.add(X, Z, y, cells);
+  }
+  const SummaryStats& stats() override { return impl_.snapshot(); }
+  SummaryStats release() override { return impl_.release(); }
+  void set_first_cell(Index first_cell) override { impl_.first_cell = first_cell; }
 
-template <class T>
-void GpuSummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z, const CsrView<T>& y,
-                                     std::span<const Index> cells) {
-  impl_->add(X, Z, y, cells);
+ private:
+  GpuStats impl_;
+};
+
+}  // namespace
+
+namespace cuda {
+
+std::unique_ptr<detail::GpuStatsBackend> make_stats_backend(SummaryStats shape, Transform transform, int threads,
+                                                            Index cell_block) {
+  return std::make_unique<GpuStatsBackendImpl>(std::move(shape), transform, threads, cell_block);
 }
 
-const SummaryStats& GpuSummaryStatsAccumulator::stats() { return impl_->snapshot(); }
-
-SummaryStats GpuSummaryStatsAccumulator::release() { return impl_->release(); }
-
-void GpuSummaryStatsAccumulator::set_first_cell(Index first_cell) { impl_->first_cell = first_cell; }
-
-template void GpuSummaryStatsAccumulator::add<float>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<float>&,
-                                                    std::span<const Index>);
-template void GpuSummaryStatsAccumulator::add<double>(const RowMatrixXd&, const SparseRowMatrix&, const CsrView<double>&,
-                                                     std::span<const Index>);
-template void GpuSummaryStatsAccumulator::add<std::int32_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int32_t>&, std::span<const Index>);
-template void GpuSummaryStatsAccumulator::add<std::int64_t>(const RowMatrixXd&, const SparseRowMatrix&,
-                                                           const CsrView<std::int64_t>&, std::span<const Index>);
+}  // namespace cuda
 
 }  // namespace flashmm

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fit/batched_general.hpp"
 #include "fit/fit_context.hpp"
 #include "fit/pipeline.hpp"
 #include "support/expect.hpp"
@@ -20,6 +21,7 @@ namespace flashmm {
 namespace {
 
 using testing::expect_error;
+using testing::expect_device_fit_near;
 using testing::expect_fits_near;
 
 const SummaryStats& s1_sam() { return testing::s1_main_stats("sam"); }
@@ -82,10 +84,11 @@ TEST(Backend, AutomaticFallsBackToTheCpu) {
   }
 }
 
-// The pipeline of a GPU fit, with the CPU scorer in the GPU's layout standing in for the kernel.
+// The pipeline of a GPU fit on the CPU emulation of the device (host/fit/batched_general.hpp):
+// the device's drivers, layouts and per-gene functions, the spectral scoring included.
 LmmFit fit_through_gpu_layout(const SummaryStats& stats, const LmmOptions& opt) {
   auto ctx = std::make_shared<const detail::FitContext>(std::make_shared<const SummaryStats>(stats), opt);
-  const auto scorer = detail::make_cpu_scorer(/*gene_major_w=*/true);
+  const auto scorer = detail::make_emulated_device_scorer(std::size_t{1} << 30);
   return detail::run_fit(std::move(ctx), opt, *scorer);
 }
 
@@ -94,7 +97,7 @@ TEST(Backend, GpuLayoutPipelineEqualsCpuFit) {
     LmmOptions opt;
     opt.method = method;
     const LmmFit cpu = fit_lmm(s1_sam(), opt);
-    expect_fits_near(fit_through_gpu_layout(s1_sam(), opt), cpu, 1e-10);
+    expect_device_fit_near(fit_through_gpu_layout(s1_sam(), opt), cpu, 1e-10);
   }
 }
 
@@ -110,7 +113,7 @@ TEST(Backend, GpuLayoutPipelineHandlesAllZeroGenesAndStartValues) {
   const LmmFit batched = fit_through_gpu_layout(stats, opt);
   EXPECT_EQ(batched.status[3], GeneStatus::all_zero);
   EXPECT_TRUE(std::isnan(batched.coef(0, 3)));
-  expect_fits_near(batched, cpu, 1e-10);
+  expect_device_fit_near(batched, cpu, 1e-10);
 }
 
 // Every option goes through the same host pass whichever scorer ran: under nonnegative no gene
@@ -136,14 +139,14 @@ TEST(Backend, GpuLayoutPipelineHonoursEveryOption) {
     ASSERT_TRUE(a.converged(g)) << g;
     EXPECT_GE(a.theta(0, g), 0.0) << g;
   }
-  expect_fits_near(a, fit_lmm(stats, nonneg), 1e-10);
+  expect_device_fit_near(a, fit_lmm(stats, nonneg), 1e-10);
 
   LmmOptions options;
   options.robust = true;
   options.df = DfMethod::satterthwaite;
   const LmmFit b = fit_through_gpu_layout(stats, options);
   EXPECT_EQ(b.df_method, DfMethod::satterthwaite);
-  expect_fits_near(b, fit_lmm(stats, options), 1e-10);
+  expect_device_fit_near(b, fit_lmm(stats, options), 1e-10);
 }
 
 TEST(Backend, SpectralPathNeedsOneComponent) {

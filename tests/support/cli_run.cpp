@@ -10,7 +10,9 @@ namespace flashmm::testing {
 #ifdef FLASHMM_CLI_PATH  // defined where the program is built, as in tests/cli
 CliRun run_cli(const std::string& args, const std::filesystem::path& dir) {
   const std::filesystem::path err = dir / "stderr.txt";
-  const std::string cmd = std::string("'") + FLASHMM_CLI_PATH + "' " + args + " 2> '" + err.string() + "'";
+  const char* env = std::getenv("FLASHMM_CLI");  // the program away from its build tree (scripts/gpu-check)
+  const std::string cli = env != nullptr && *env != '\0' ? env : FLASHMM_CLI_PATH;
+  const std::string cmd = std::string("'") + cli + "' " + args + " 2> '" + err.string() + "'";
   const int rc = std::system(cmd.c_str());
   std::ifstream f(err);
   std::stringstream ss;

@@ -49,4 +49,17 @@ void expect_matrix_near(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, doub
 /// run the same arithmetic (not the spectral against the general path).
 void expect_fits_near(const LmmFit& a, const LmmFit& b, double tol, double abs_floor = 0, bool with_dlogL = true);
 
+/// A fit of the device's arithmetic (the GPU, or its CPU emulation: Cholesky where the CPU takes
+/// LU, other summation orders) against the CPU's, gene by gene: niter, status and warnings equal;
+/// theta, se_theta, fim_theta and logLik within tol relative; the score at the estimate, a
+/// difference of terms of the size of F_ii theta_i that cancel to ~epsilon, within tol times that
+/// size; the fixed-effects outputs within tol, and the BLUP within 100 tol times the gene's
+/// largest |BLUP| (RE = Mb (ZY - ZX b) subtracts the fitted sample sums from the observed ones,
+/// which amplifies the coefficients' rounding by the ratio of those sums to their difference).
+/// A gene that did not converge (where the iterations stopped the likelihood has no maximum,
+/// typically with a negative component making I + D ZZ nearly singular) amplifies the ~1e-13
+/// differences of its theta in the fixed-effects step: its fixed-effects outputs are held to
+/// unconverged_tol.
+void expect_device_fit_near(const LmmFit& device, const LmmFit& cpu, double tol, double unconverged_tol = 1e-7);
+
 }  // namespace flashmm::testing

@@ -1,13 +1,25 @@
 #include "support/fixture.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 namespace flashmm::testing {
 
-std::string data_path(const std::string& name) { return std::string(FLASHMM_TEST_DATA_DIR) + "/" + name; }
+namespace {
+// The paths compiled in, unless the environment names others (a test binary run away from its
+// build tree, as scripts/gpu-check runs the bundle of scripts/gpu-bundle).
+std::string env_or(const char* name, const char* compiled) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::string(compiled);
+}
+}  // namespace
+
+std::string data_path(const std::string& name) {
+  return env_or("FLASHMM_TEST_DATA_DIR", FLASHMM_TEST_DATA_DIR) + "/" + name;
+}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
@@ -21,7 +33,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 std::filesystem::path work_dir(const std::string& name) {
-  const std::filesystem::path d = std::filesystem::path(FLASHMM_BINARY_DIR) / "test_out" / name;
+  const std::filesystem::path d = std::filesystem::path(env_or("FLASHMM_BINARY_DIR", FLASHMM_BINARY_DIR)) / "test_out" / name;
   std::filesystem::remove_all(d);
   std::filesystem::create_directories(d);
   return d;

@@ -6,3 +6,15 @@
 #else
 #define FLASHMM_HD inline
 #endif
+
+#include <cfloat>
+#include <cmath>
+
+namespace flashmm::detail {
+
+// Constants for host-device code: std::numeric_limits is host-only under nvcc.
+inline constexpr double kHdEpsilon = DBL_EPSILON;
+FLASHMM_HD double hd_nan() { return static_cast<double>(NAN); }
+FLASHMM_HD double hd_infinity() { return static_cast<double>(INFINITY); }
+
+}  // namespace flashmm::detail

@@ -14,6 +14,14 @@ struct ScoringArrays {
   int* niter = nullptr;             ///< G
   unsigned char* finite = nullptr;  ///< G: 0 when a non-finite value stopped the iterations
   int k1 = 0;                       ///< k + 1
+  /// G: the (restricted) log-likelihood at theta where the scorer knows it (-infinity outside the
+  /// valid region), NaN where it does not (the host pass then asks the path); may be null.
+  double* loglik = nullptr;
+  /// G: the GeneStatus (as a byte) a gene that did not converge gets: max_iter, or singular or
+  /// stalled from the safeguarded optimizer; may be null (max_iter).
+  unsigned char* stop = nullptr;
+  /// G: 1 where the safeguarded optimizer fitted the gene with s_i >= 0 (robust's fallback); may be null.
+  unsigned char* fallback = nullptr;
 };
 
 }  // namespace flashmm::detail
