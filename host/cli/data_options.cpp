@@ -147,6 +147,8 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
     provenance->transform = o.transform;
     provenance->fixed_formula = o.fixed;
     provenance->random_formulas = o.random;
+    provenance->subset = o.subset;
+    provenance->matrix = o.reader.use_raw ? "raw/X" : o.reader.layer.empty() ? "X" : "layers/" + o.reader.layer;
     provenance->cells = {{o.input, io::input_identity(reader->cell_ids(), reader->gene_names()), n_cells, range.begin, end}};
   }
   return stats;

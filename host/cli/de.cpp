@@ -25,7 +25,7 @@ void run_de(const DeOptions& o) {
   const SummaryStats stats = stream_summary_stats(
       o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.fit.contrasts); }, &prov);
   fit_and_write(stats, o.fit, o.data.run,
-                model_provenance(o.data.input, o.data.fixed, o.data.random, o.data.transform), out);
+                model_provenance(o.data.input, prov), out);
 }
 
 }  // namespace

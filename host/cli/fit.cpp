@@ -23,7 +23,7 @@ void run_fit(const FitCommandOptions& o) {
   const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
   tests_for(stats.fixed_names, o.fit.contrasts);
   fit_and_write(stats, o.fit, o.run,
-                model_provenance(o.stats, prov.fixed_formula, prov.random_formulas, prov.transform), out);
+                model_provenance(o.stats, prov), out);
 }
 
 }  // namespace

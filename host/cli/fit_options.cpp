@@ -70,11 +70,14 @@ std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, con
   return tests;
 }
 
-io::FitProvenance model_provenance(const std::string& input, const std::string& fixed,
-                                   const std::vector<std::string>& random, const std::string& transform) {
+io::FitProvenance model_provenance(const std::string& input, const io::StatsProvenance& stats) {
   std::string joined;
-  for (const auto& r : random) joined += (joined.empty() ? "" : "; ") + r;
-  return {{"input", input}, {"fixed", fixed}, {"random", joined}, {"transform", transform}};
+  for (const auto& r : stats.random_formulas) joined += (joined.empty() ? "" : "; ") + r;
+  io::FitProvenance p = {
+      {"input", input}, {"fixed", stats.fixed_formula}, {"random", joined}, {"transform", stats.transform}};
+  if (!stats.subset.empty()) p["subset"] = stats.subset;
+  if (!stats.matrix.empty()) p["matrix"] = stats.matrix;
+  return p;
 }
 
 void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,

@@ -3,6 +3,7 @@
 // turns summary statistics into the output directory.
 #include <flashmm/contrast.hpp>
 #include <flashmm/io/fit_file.hpp>
+#include <flashmm/io/stats_file.hpp>
 #include <flashmm/lmm.hpp>
 #include <flashmm/summary_stats.hpp>
 
@@ -40,9 +41,9 @@ const std::vector<std::string>& fit_output_names();
 /// Every coefficient plus the --contrast expressions, checked against the design's names.
 std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts);
 
-/// What fit.h5 records of the model: input, fixed, random (joined by "; ") and transform.
-io::FitProvenance model_provenance(const std::string& input, const std::string& fixed,
-                                   const std::vector<std::string>& random, const std::string& transform);
+/// What fit.h5 records of the model: input, fixed, random (joined by "; "), transform, and the
+/// subset and matrix where the statistics record them.
+io::FitProvenance model_provenance(const std::string& input, const io::StatsProvenance& stats);
 
 /// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
 /// Provenance goes into fit.h5.

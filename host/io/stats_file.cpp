@@ -116,6 +116,8 @@ void write_summary_stats(const std::string& path, const SummaryStats& s, const S
     h::write_string_attr(file, "transform", provenance.transform);
     h::write_string_attr(file, "fixed_formula", provenance.fixed_formula);
     h::write_string_array_attr(file, "random_formulas", provenance.random_formulas);
+    h::write_string_attr(file, "subset", provenance.subset);
+    h::write_string_attr(file, "matrix", provenance.matrix);
     h::write_stats_arrays(file, s, kGzip, true);
     std::vector<std::string> inputs, identities;
     std::vector<std::int64_t> ranges;
@@ -142,6 +144,9 @@ SummaryStats read_summary_stats(const std::string& path, StatsProvenance* proven
     provenance->transform = h::read_string_attr(file, "transform");
     provenance->fixed_formula = h::read_string_attr(file, "fixed_formula");
     provenance->random_formulas = h::read_string_array_attr(file, "random_formulas");
+    // Files of this version written before these were recorded: every cell, matrix not recorded.
+    provenance->subset = h::has_attr(file, "subset") ? h::read_string_attr(file, "subset") : "";
+    provenance->matrix = h::has_attr(file, "matrix") ? h::read_string_attr(file, "matrix") : "";
     const auto inputs = h::read_strings(h::open_dataset(file, "cells_input"));
     const auto identities = h::read_strings(h::open_dataset(file, "cells_identity"));
     const auto ranges = h::read_int64_rows(file, "cells_range", 3);

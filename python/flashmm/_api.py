@@ -6,7 +6,7 @@ from . import _flashmm
 from ._data import IN_MEMORY, is_path, open_data
 from ._errors import InputError, missing_files
 from ._messages import session
-from ._options import fit_options, formulas, run_options, stream_request
+from ._options import fit_options, formulas, matrix_of, run_options, stream_request
 from ._result import DEResult
 
 DEFAULT_CHUNK_CELLS = 20000
@@ -48,10 +48,11 @@ def de(data, fixed, random, *, contrasts=None, layer=None, use_raw=False, method
                                                            categorical=categorical, gene_column=gene_column,
                                                            genes=genes, cells=cells)
         request = stream_request(fixed=fixed, random=random, transform=transform, chunk_cells=chunk_cells,
-                                 threads=threads, device=device, categorical=recode, contrasts=contrasts)
+                                 threads=threads, device=device, categorical=recode, contrasts=contrasts,
+                                 matrix=matrix_of(layer, use_raw))
         fo = fit_options(contrasts=contrasts, method=method, df=df, robust=robust, nonnegative=nonnegative,
                          max_iter=max_iter, epsilon=epsilon, theta0=theta0)
-        model = _flashmm.model_provenance(what, fixed, formulas(random), transform)
+        model = _flashmm.model_provenance(what, fixed, formulas(random), transform, matrix_of(layer, use_raw))
         with session(progress) as s:
             fit = _flashmm.de(source, gene_names, meta, request, fo, run_options(threads=threads, device=device),
                               model, s)
@@ -69,7 +70,7 @@ class SummaryStats:
 
     def __getattr__(self, name):
         if name in ("n", "XX", "XY", "ZX", "ZY", "ZZ", "Ynorm", "d", "fixed_names", "random_names",
-                    "component_names", "gene_names", "transform", "fixed", "random"):
+                    "component_names", "gene_names", "transform", "fixed", "random", "matrix"):
             return getattr(self._stats, name)
         raise AttributeError(name)
 
@@ -99,7 +100,8 @@ def sumstats(data, fixed, random, *, out=None, force=False, cell_range=None, lay
                                                         categorical=categorical, gene_column=gene_column,
                                                         genes=genes, cells=cells)
         request = stream_request(fixed=fixed, random=random, transform=transform, chunk_cells=chunk_cells,
-                                 threads=threads, device=device, categorical=recode, cells=cell_range)
+                                 threads=threads, device=device, categorical=recode, cells=cell_range,
+                                 matrix=matrix_of(layer, use_raw))
         with session(progress) as s:
             stats = SummaryStats(_flashmm.stream_stats(source, gene_names, meta, request, s))
         if out is not None:
@@ -148,7 +150,8 @@ def fit(stats, *, contrasts=None, method="reml", df="residual", robust=False, no
     s, path = _stats_of(stats)
     fo = fit_options(contrasts=contrasts, method=method, df=df, robust=robust, nonnegative=nonnegative,
                      max_iter=max_iter, epsilon=epsilon, theta0=theta0)
-    model = _flashmm.model_provenance(path or "<summary statistics in memory>", s.fixed, list(s.random), s.transform)
+    model = _flashmm.model_provenance(path or "<summary statistics in memory>", s.fixed, list(s.random), s.transform,
+                                      s.matrix)
     with session(progress) as sess:
         result = _flashmm.fit_stats(s._stats, fo, run_options(threads=threads, device=device), model, sess)
     return DEResult(result)

@@ -93,8 +93,13 @@ def cell_range(value, what="cell_range"):
     return begin, stop
 
 
+def matrix_of(layer=None, use_raw=False):
+    """The matrix read, as the statistics and fit.h5 record it (the program's --layer / --use-raw)."""
+    return "raw/X" if use_raw else f"layers/{layer}" if layer else "X"
+
+
 def stream_request(*, fixed, random, transform, chunk_cells, threads, device, categorical=(), contrasts=None,
-                   cells=None):
+                   cells=None, matrix="X"):
     r = _flashmm.StreamRequest()
     if not isinstance(fixed, str):
         raise OptionError("fixed must be a formula, e.g. '~ 0 + log(libsize) + cls + cls:trt' (argument fixed=)",
@@ -108,6 +113,7 @@ def stream_request(*, fixed, random, transform, chunk_cells, threads, device, ca
     r.categorical = list(categorical)
     r.contrasts = contrast_specs(contrasts)
     r.begin, r.end = cell_range(cells)
+    r.matrix = matrix
     return r
 
 

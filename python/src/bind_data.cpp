@@ -2,6 +2,7 @@
 // and summary statistics as objects and files (flashmm.sumstats, flashmm.merge).
 #include <flashmm/error.hpp>
 #include <flashmm/io/stats_file.hpp>
+#include <flashmm/io/stats_merge.hpp>
 
 #include "cli/cell_metadata.hpp"
 #include "cli/output_file.hpp"
@@ -32,25 +33,12 @@ CompressedArrays compressed(py::array indptr, py::array indices, py::array data,
   return a;
 }
 
-// The program's merge rule: only statistics of the same model and transform merge; the shape
-// and names are checked by SummaryStats::merge.
+// The program's merge rule (io::merge_shard).
 StatsHolder merge_all(const std::vector<const StatsHolder*>& parts, const std::vector<std::string>& labels) {
   if (parts.empty()) throw InputError("merge needs at least one set of summary statistics");
   StatsHolder merged = *parts.front();
-  const auto& first = merged.provenance;
-  for (std::size_t i = 1; i < parts.size(); ++i) {
-    const auto& prov = parts[i]->provenance;
-    if (prov.transform != first.transform || prov.fixed_formula != first.fixed_formula ||
-        prov.random_formulas != first.random_formulas)
-      throw InputError(labels[i] + " was made with another model or transform than " + labels.front() + " (fixed '" +
-                       prov.fixed_formula + "' vs '" + first.fixed_formula + "'); only shards of the same model merge");
-    try {
-      io::add_cell_spans(merged.provenance.cells, prov.cells);  // refuses overlapping shards
-      merged.stats.merge(parts[i]->stats);
-    } catch (const InputError& e) {
-      throw InputError(labels[i] + " does not match " + labels.front() + ": " + e.what());
-    }
-  }
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    io::merge_shard(merged.stats, merged.provenance, labels.front(), parts[i]->stats, parts[i]->provenance, labels[i]);
   return merged;
 }
 
@@ -126,6 +114,7 @@ void bind_data(py::module_& m) {
       .def_readwrite("device", &StreamRequest::device)
       .def_readwrite("begin", &StreamRequest::begin)
       .def_readwrite("end", &StreamRequest::end)
+      .def_readwrite("matrix", &StreamRequest::matrix)
       .def_readwrite("categorical", &StreamRequest::categorical)
       .def_readwrite("contrasts", &StreamRequest::contrasts);
 
@@ -145,6 +134,7 @@ void bind_data(py::module_& m) {
       .def_property_readonly("transform", [](const StatsHolder& s) { return s.provenance.transform; })
       .def_property_readonly("fixed", [](const StatsHolder& s) { return s.provenance.fixed_formula; })
       .def_property_readonly("random", [](const StatsHolder& s) { return s.provenance.random_formulas; })
+      .def_property_readonly("matrix", [](const StatsHolder& s) { return s.provenance.matrix; })
       .def(
           "write",
           [](const StatsHolder& s, const std::string& path, bool force) {
@@ -177,6 +167,7 @@ void bind_data(py::module_& m) {
           h.provenance.transform = request.transform;
           h.provenance.fixed_formula = request.fixed;
           h.provenance.random_formulas = request.random;
+          h.provenance.matrix = request.matrix;
           h.provenance.cells = {{source.what(), identity, n_cells, request.begin, request.end < 0 ? n_cells : request.end}};
           return h;
         });

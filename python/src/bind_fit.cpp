@@ -6,6 +6,7 @@
 #include <flashmm/error.hpp>
 #include <flashmm/hypothesis_tests.hpp>
 #include <flashmm/io/fit_file.hpp>
+#include <flashmm/io/stats_file.hpp>
 
 #include "cli/fit_options.hpp"
 #include "cli/fit_results.hpp"
@@ -165,7 +166,18 @@ void bind_fit(py::module_& m) {
         return py::make_tuple(ok, why);
       },
       "(usable, why not): whether device='gpu' can run");
-  m.def("model_provenance", &cli::model_provenance, "What fit.h5 records of the model (input, fixed, random, transform)");
+  m.def(
+      "model_provenance",
+      [](const std::string& input, const std::string& fixed, const std::vector<std::string>& random,
+         const std::string& transform, const std::string& matrix) {
+        io::StatsProvenance p;
+        p.matrix = matrix;
+        p.fixed_formula = fixed;
+        p.random_formulas = random;
+        p.transform = transform;
+        return cli::model_provenance(input, p);
+      }, py::arg("input"), py::arg("fixed"), py::arg("random"), py::arg("transform"), py::arg("matrix") = "",
+        "What fit.h5 records of the model (input, fixed, random, transform, matrix)");
   m.def(
       "fit_stats",
       [](const StatsHolder& stats, const cli::FitOptions& o, const cli::RunOptions& run, io::FitProvenance model,

@@ -22,6 +22,7 @@ struct StreamRequest {
   Index begin = 0, end = -1;           ///< cells [begin, end) of the source (0-based); end < 0: to the last
   std::vector<std::string> categorical;  ///< metadata columns to recode as categorical
   std::vector<std::string> contrasts;    ///< checked against the design before any cell is read
+  std::string matrix = "X";             ///< the matrix read, as the statistics record it ("layers/NAME", "raw/X")
 };
 
 /// The model's summary statistics over the source's cells [begin, end) (the design, levels

@@ -47,8 +47,15 @@ def test_shards_merge_and_fit_to_de(s1_adata, cli_outputs, tmp_path):
     # the whole data in one piece: fit equals de
     assert_matches_cli(flashmm.fit(whole, **FIT, device="cpu", progress=False), cli_outputs("reml"))
     other = flashmm.sumstats(s1_adata, fixed=MAIN["fixed"], random="~ 0 + batch", progress=False)
-    with pytest.raises(flashmm.InputError, match="another model"):
+    with pytest.raises(flashmm.InputError, match="only shards of cells of the same model merge"):
         flashmm.merge(a, other)
+    # shards of another matrix of the same cells (a layer) are another model's data too
+    layered = s1_adata.copy()
+    layered.layers["counts"] = layered.X.copy()
+    b_layer = flashmm.sumstats(layered, **MODEL, layer="counts", cell_range="1501:", progress=False)
+    assert b_layer.matrix == "layers/counts" and a.matrix == "X"
+    with pytest.raises(flashmm.InputError, match="from the input's layers/counts"):
+        flashmm.merge(a, b_layer)
 
 
 def test_simulate_equals_the_programs_h5ad(tmp_path):

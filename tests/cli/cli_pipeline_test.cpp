@@ -1,5 +1,6 @@
 // The program's other stages end to end: sumstats on shards + merge + fit equals de; test on a
 // saved fit; other models through the program; options of issue 7; no overwriting unasked.
+#include <flashmm/io/fit_file.hpp>
 #include <gtest/gtest.h>
 
 #include "support/cli_run.hpp"
@@ -76,6 +77,23 @@ TEST(CliPipeline, MergeRefusesShardsOfAnotherModel) {
   EXPECT_NE(r.err.find("the random formula is '~ 0 + batch'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("'~ 0 + sam'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "m.h5"));
+  // Cells chosen by --subset are part of how the statistics were made (the cell ranges count the
+  // input's cells, whichever a subset keeps): shards of different subsets do not merge.
+  ASSERT_EQ(run_cli("sumstats " + in + " " + kFixed + " --random '~ 0 + sam' --cell-range 1:2000 --quiet -o " +
+                        q(dir / "first.h5"), dir).status, 0);
+  ASSERT_EQ(run_cli("sumstats " + in + " " + kFixed + " --random '~ 0 + sam' --cell-range 2001: --subset '!is.na(age)' "
+                        "--quiet -o " + q(dir / "second.h5"), dir).status, 0);
+  const auto s = run_cli("merge " + q(dir / "first.h5") + " " + q(dir / "second.h5") + " -o " + q(dir / "m.h5"), dir);
+  EXPECT_NE(s.status, 0);
+  EXPECT_NE(s.err.find("made with --subset '!is.na(age)', '" + (dir / "first.h5").string() + "' from all cells"),
+            std::string::npos) << s.err;
+  EXPECT_FALSE(fs::exists(dir / "m.h5"));
+  // ... and fit.h5 records them.
+  ASSERT_EQ(run_cli("fit " + q(dir / "second.h5") + " --quiet --out " + q(dir / "fit"), dir).status, 0);
+  io::FitProvenance prov;
+  io::read_fit((dir / "fit" / "fit.h5").string(), &prov);
+  EXPECT_EQ(prov["subset"], "!is.na(age)");
+  EXPECT_EQ(prov["matrix"], "X");
 }
 
 TEST(CliPipeline, MlAndTwoComponentModelsMatchFlashmm) {

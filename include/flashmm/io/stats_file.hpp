@@ -25,6 +25,8 @@ struct StatsProvenance {
   std::string transform;                  ///< "log2p1" or "none"
   std::string fixed_formula;
   std::vector<std::string> random_formulas;
+  std::string subset;                     ///< the --subset condition on the cells ("": every cell)
+  std::string matrix;                     ///< which matrix of the input: "X", "layers/NAME", "raw/X" ("": not recorded)
   std::vector<CellSpan> cells;            ///< the cells covered, by input (empty: unknown)
 };
 
@@ -38,7 +40,7 @@ void add_cell_spans(std::vector<CellSpan>& a, const std::vector<CellSpan>& b);
 
 /// Writes through a temporary name renamed at the end: a failed write leaves no file.
 /// Layout (format version 2): attributes format="flashmm-summary-stats", version=2, n,
-/// transform, fixed_formula, random_formulas, cell_block; datasets XX (p x p), XY (p x G), ZX
+/// transform, fixed_formula, random_formulas, subset, matrix, cell_block; datasets XX (p x p), XY (p x G), ZX
 /// (q x p), ZY (q x G), ZZ (q x q), Ynorm (G x 1), Ysum (G x 1), nnz (G, int64), d (k),
 /// fixed_names, random_names, component_names, gene_names; exact_limbs (N x 4 int64) and
 /// exact_top (N int16), the exact sums of XX, XY, ZX, ZY, ZZ, Ynorm, Ysum (SummaryStats::exact;
