@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace flashmm::detail {
@@ -49,6 +50,11 @@ void round_with_open_blocks(SummaryStats& s, BlockSums b);
 /// to s.exact, checking them as flush_gene does.
 void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum);
 
+/// Adds genes [g0, g1) of a block's expression partials held statistic-major (sums: row k of
+/// (p + q + 2) x G, row-major: XY's row k for k < p, ZY's row k - p, then Ynorm and Ysum) to
+/// s.exact, checking them as flush_gene does, and zeroes them. Gene ranges may be added concurrently.
+void add_statistic_major_partials(SummaryStats& s, double* sums, Index g0, Index g1);
+
 /// The global numbers of a chunk's `rows` cells: `cells` when given (checked: one per row,
 /// increasing), else first_cell, first_cell + 1, ...; each must follow last_cell. InputError
 /// otherwise.
@@ -80,6 +86,14 @@ inline bool valid_value(double v, Transform t) {
   // The conversions are exact below 2^53, and every double from there up is an integer.
   if (t == Transform::log2p1) return v >= 0.0 && v < 0x1p53 && static_cast<double>(static_cast<std::int64_t>(v)) == v;
   return std::isfinite(v);
+}
+
+/// The check of a stored value of a CSR chunk: integer types are counts unless negative; other
+/// values as valid_value.
+template <class T>
+bool valid_raw(T raw, Transform t) {
+  if constexpr (std::is_integral_v<T>) return t != Transform::log2p1 || raw >= T(0);
+  else return valid_value(static_cast<double>(raw), t);
 }
 
 /// Throws the ExpressionValueError for a value valid_value refuses.
