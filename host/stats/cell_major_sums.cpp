@@ -40,8 +40,9 @@ std::vector<Run> block_runs(std::span<const Index> row_block) {
 }
 
 // Adds rows [r0, r1) of y, their genes in [g0, g1) (all when `all`), to one block's partial
-// sums (statistic-major, rows of G) and nonzero counts. False (and the sums partly added) on
-// a value valid_value refuses.
+// sums (statistic-major: strips of G) and nonzero counts. genes, values: room for a row's
+// entries. False (and the sums partly added: the caller discards them) on a value valid_value
+// refuses.
 template <class T>
 bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int32_t g1, bool all,
               const SparseRows& xr, const SparseRows& zr, Index p, Index q, Index G, Transform t, double* sums,
@@ -53,9 +54,10 @@ bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int
   const auto Gs = static_cast<std::size_t>(G);
   double* ynorm = sums + static_cast<std::size_t>(p + q) * Gs;
   double* ysum = ynorm + Gs;
+  bool ok = true;
   for (Index i = r0; i < r1; ++i) {
-    // The cell's values, checked and transformed, with their genes.
-    bool ok = true;
+    // The cell's values, checked and transformed, added to Ynorm, Ysum and the counts, and kept
+    // with their genes for the design columns.
     std::size_t n = 0;
     for (auto e = indptr[i]; e < indptr[i + 1]; ++e) {
       const std::int32_t g = indices[e];
@@ -71,18 +73,15 @@ bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int
       } else {
         ok &= std::isfinite(v);
       }
+      const auto gi = static_cast<std::size_t>(g);
+      ynorm[gi] += w * w;
+      ysum[gi] += w;
+      nonzeros[gi] += w != 0.0;  // a stored zero (it transforms to 0) is not a nonzero
       genes[n] = g;
       values[n] = w;
       ++n;
     }
     if (!ok) return false;
-    for (std::size_t k = 0; k < n; ++k) {
-      const auto g = static_cast<std::size_t>(genes[k]);
-      const double w = values[k];
-      ynorm[g] += w * w;
-      ysum[g] += w;
-      nonzeros[g] += w != 0.0;  // a stored zero (it transforms to 0) is not a nonzero
-    }
     // One strip per design column of the cell: its terms in cell order, like every other sum.
     auto add_column = [&](std::size_t row, double a) {
       double* strip = sums + row * Gs;
@@ -93,7 +92,7 @@ bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int
     for (Index a = zr.start[i]; a < zr.start[i + 1]; ++a)
       add_column(static_cast<std::size_t>(p + zr.col[static_cast<std::size_t>(a)]), zr.val[static_cast<std::size_t>(a)]);
   }
-  return true;
+  return ok;
 }
 
 // Throws for the chunk's first bad value in stored order (one exists: a call of add_rows failed).
@@ -123,6 +122,8 @@ void add_cell_major(SummaryStats& s, BlockSums& b, CellMajorScratch& scratch, co
   const Index p = s.p(), q = s.q(), G = s.genes();
   const auto Gs = static_cast<std::size_t>(G), stats = static_cast<std::size_t>(p + q + 2);
   const std::size_t nruns = runs.size();
+  // Statistic-major (strips of G): faster here than gene-major records of p + q + 2.
+  const PartialsLayout L{Gs, 1};
   const int nt = resolve_threads(threads);
   // Work items: (run, slice of genes). Slices only where there are fewer runs than threads.
   const auto slices = static_cast<Index>(
@@ -165,10 +166,10 @@ void add_cell_major(SummaryStats& s, BlockSums& b, CellMajorScratch& scratch, co
   for (Index g = 0; g < G; ++g) {
     const auto gi = static_cast<std::size_t>(g);
     if (b.gene_block[gi] != first_block) continue;
-    for (Index j = 0; j < p; ++j) first[static_cast<std::size_t>(j) * Gs + gi] = b.XY(j, g);
-    for (Index j = 0; j < q; ++j) first[static_cast<std::size_t>(p + j) * Gs + gi] = b.ZY(j, g);
-    first[static_cast<std::size_t>(p + q) * Gs + gi] = b.Ynorm(g);
-    first[static_cast<std::size_t>(p + q + 1) * Gs + gi] = b.Ysum(g);
+    for (Index j = 0; j < p; ++j) first[L.at(j, gi)] = b.XY(j, g);
+    for (Index j = 0; j < q; ++j) first[L.at(p + j, gi)] = b.ZY(j, g);
+    first[L.at(p + q, gi)] = b.Ynorm(g);
+    first[L.at(p + q + 1, gi)] = b.Ysum(g);
   }
 
   std::vector<char> failed(static_cast<std::size_t>(items), 0);
@@ -212,15 +213,15 @@ void add_cell_major(SummaryStats& s, BlockSums& b, CellMajorScratch& scratch, co
     std::fill(scratch.nonzeros[r].begin(), scratch.nonzeros[r].end(), 0);
     if (r + 1 < nruns) {
       // A finished block: its sums to the exact totals (genes split over the threads).
-      parallel_for_blocks(G, threads, 256, [&](Index g0, Index g1) { add_statistic_major_partials(s, sums, g0, g1); });
+      parallel_for_blocks(G, threads, 256, [&](Index g0, Index g1) { add_block_partials(s, sums, L, g0, g1); });
     } else {
       // The last block stays open: b holds it for the next chunk.
       for (Index g = 0; g < G; ++g) {
         const auto gi = static_cast<std::size_t>(g);
-        for (Index j = 0; j < p; ++j) b.XY(j, g) = sums[static_cast<std::size_t>(j) * Gs + gi];
-        for (Index j = 0; j < q; ++j) b.ZY(j, g) = sums[static_cast<std::size_t>(p + j) * Gs + gi];
-        b.Ynorm(g) = sums[static_cast<std::size_t>(p + q) * Gs + gi];
-        b.Ysum(g) = sums[static_cast<std::size_t>(p + q + 1) * Gs + gi];
+        for (Index j = 0; j < p; ++j) b.XY(j, g) = sums[L.at(j, gi)];
+        for (Index j = 0; j < q; ++j) b.ZY(j, g) = sums[L.at(p + j, gi)];
+        b.Ynorm(g) = sums[L.at(p + q, gi)];
+        b.Ysum(g) = sums[L.at(p + q + 1, gi)];
         b.gene_block[gi] = runs[r].block;
       }
     }

@@ -95,8 +95,11 @@ void flush_partials(ExactSums& exact, std::size_t offset, double* partial, std::
 }
 
 std::string gene_label(const SummaryStats& s, Index g) {
-  return g < static_cast<Index>(s.gene_names.size()) ? "'" + s.gene_names[static_cast<std::size_t>(g)] + "'"
-                                                     : "#" + std::to_string(g + 1);
+  if (g >= static_cast<Index>(s.gene_names.size())) return "#" + std::to_string(g + 1);
+  std::string label = "'";  // appended, not '+': g++ 12 warns falsely (-Wrestrict) on the sum once inlined
+  label += s.gene_names[static_cast<std::size_t>(g)];
+  label += "'";
+  return label;
 }
 
 std::string gene_sum(const SummaryStats& s, Index g, const char* stat) {
@@ -141,12 +144,11 @@ void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, cons
   }
 }
 
-void add_statistic_major_partials(SummaryStats& s, double* sums, Index g0, Index g1) {
+void add_block_partials(SummaryStats& s, double* sums, PartialsLayout L, Index g0, Index g1) {
   const TotalsLayout at(s);
   const Index p = s.p(), q = s.q();
-  const auto G = static_cast<std::size_t>(s.genes());
   auto add = [&](std::size_t offset, std::size_t row, Index g, const char* stat) {
-    double& v = sums[row * G + static_cast<std::size_t>(g)];
+    double& v = sums[L.at(static_cast<Index>(row), static_cast<std::size_t>(g))];
     if (!std::isfinite(v)) overflow(gene_sum(s, g, stat));
     s.exact.add(offset, v);
     v = 0.0;

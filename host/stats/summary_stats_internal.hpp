@@ -5,6 +5,7 @@
 #include <flashmm/error.hpp>
 #include <flashmm/summary_stats.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -50,10 +51,15 @@ void round_with_open_blocks(SummaryStats& s, BlockSums b);
 /// to s.exact, checking them as flush_gene does.
 void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum);
 
-/// Adds genes [g0, g1) of a block's expression partials held statistic-major (sums: row k of
-/// (p + q + 2) x G, row-major: XY's row k for k < p, ZY's row k - p, then Ynorm and Ysum) to
-/// s.exact, checking them as flush_gene does, and zeroes them. Gene ranges may be added concurrently.
-void add_statistic_major_partials(SummaryStats& s, double* sums, Index g0, Index g1);
+/// Where statistic k (XY's row k for k < p, ZY's row k - p, then Ynorm and Ysum) of gene g is
+/// in a block's expression partials held as one array: k * stat + g * gene.
+struct PartialsLayout {
+  std::size_t stat, gene;
+  std::size_t at(Index k, std::size_t g) const { return static_cast<std::size_t>(k) * stat + g * gene; }
+};
+/// Adds genes [g0, g1) of a block's expression partials (laid out as L says) to s.exact,
+/// checking them as flush_gene does, and zeroes them. Gene ranges may be added concurrently.
+void add_block_partials(SummaryStats& s, double* sums, PartialsLayout L, Index g0, Index g1);
 
 /// The global numbers of a chunk's `rows` cells: `cells` when given (checked: one per row,
 /// increasing), else first_cell, first_cell + 1, ...; each must follow last_cell. InputError
@@ -112,6 +118,13 @@ void check_compressed(const CompressedView<T>& y, Index major, Index minor, cons
   for (Index m = 0; m < major; ++m)
     if (y.indptr[static_cast<std::size_t>(m) + 1] < y.indptr[static_cast<std::size_t>(m)])
       throw InputError(std::string(layout) + " expression chunk: indptr decreases at " + std::to_string(m));
+  // The range first, in a loop without exits (vectorised); the first index at fault only if needed.
+  std::int32_t lo = 0, hi = 0;
+  for (auto idx : y.indices) {
+    lo = std::min(lo, idx);
+    hi = std::max(hi, idx);
+  }
+  if (lo >= 0 && hi < minor) return;
   for (auto idx : y.indices)
     if (idx < 0 || idx >= minor)
       throw InputError(std::string(layout) + " expression chunk: index " + std::to_string(idx) + " out of range [0, " +
