@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace flashmm::detail {
 
@@ -41,7 +42,7 @@ std::vector<Run> block_runs(std::span<const Index> row_block) {
 
 // Adds rows [r0, r1) of y, their genes in [g0, g1) (all when `all`), to one block's partial
 // sums (statistic-major: strips of G) and nonzero counts. genes, values: room for a row's
-// entries. False (and the sums partly added: the caller discards them) on a value valid_value
+// entries. False (and the sums partly added: the caller discards them) on a value valid_raw
 // refuses.
 template <class T>
 bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int32_t g1, bool all,
@@ -64,7 +65,13 @@ bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int
       if (!all && (g < g0 || g >= g1)) continue;
       const auto v = static_cast<double>(raw[e]);
       double w = v;
-      if (t == Transform::log2p1) {
+      if constexpr (std::is_integral_v<T>) {
+        // valid_raw's test: counts unless negative.
+        if (t == Transform::log2p1) {
+          ok &= raw[e] >= T(0);
+          w = raw[e] >= T(0) && raw[e] < T(kTableSize) ? table[raw[e]] : std::log2(1.0 + v);
+        }
+      } else if (t == Transform::log2p1) {
         // valid_value's test, with the integer it makes at hand for the table.
         const bool in_range = v >= 0.0 && v < 0x1p53;
         const std::int64_t k = in_range ? static_cast<std::int64_t>(v) : 0;
@@ -101,10 +108,11 @@ template <class T>
                                          Transform t) {
   for (Index i = 0; i < y.rows; ++i)
     for (auto e = y.indptr[static_cast<std::size_t>(i)]; e < y.indptr[static_cast<std::size_t>(i) + 1]; ++e) {
-      const auto v = static_cast<double>(y.values[static_cast<std::size_t>(e)]);
-      if (!valid_value(v, t)) bad_value(v, y.indices[static_cast<std::size_t>(e)], s, number[static_cast<std::size_t>(i)], t);
+      const T raw = y.values[static_cast<std::size_t>(e)];
+      if (!valid_raw(raw, t))
+        bad_value(static_cast<double>(raw), y.indices[static_cast<std::size_t>(e)], s, number[static_cast<std::size_t>(i)], t);
     }
-  throw std::logic_error("the cell-major accumulation refused a value that valid_value takes");
+  throw std::logic_error("the cell-major accumulation refused a value that valid_raw takes");
 }
 
 }  // namespace

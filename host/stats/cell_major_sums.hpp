@@ -35,7 +35,7 @@ bool cell_major_pays(const SummaryStats& s, std::size_t entries);
 
 /// Adds the expression part of a checked CSR chunk (check_compressed) to the blocks' partial
 /// sums: row r is cell number[r] of block row_block[r] (both increasing), its design rows are
-/// xr's and zr's row r. Values are checked (valid_value) and transformed as the gene-major path
+/// xr's and zr's row r. Values are checked (valid_raw) and transformed as the gene-major path
 /// does; on a bad value, the first in the chunk's stored order is reported (bad_value) and the
 /// statistics are as before the call. Adds the chunk's nonzeros to s.nnz; not n, nor the design
 /// part (add_design_products).
