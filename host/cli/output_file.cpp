@@ -2,9 +2,12 @@
 
 #include <flashmm/error.hpp>
 
+#include "util/parallel.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +17,9 @@ namespace flashmm::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Threads that wait for fsync at once (they wait for the disk, not for a core).
+constexpr int kSyncThreads = 16;
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
@@ -130,12 +136,19 @@ void sync_directory(const fs::path& dir) { sync_fd_of(dir, O_RDONLY | O_DIRECTOR
 
 void sync_tree(const fs::path& dir) {
   std::error_code ec;
+  std::vector<fs::path> files, folders;
   for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
     if (e.is_symlink(ec)) continue;
-    if (e.is_directory(ec)) sync_directory(e.path());
-    else if (e.is_regular_file(ec)) sync_file(e.path());
+    if (e.is_directory(ec)) folders.push_back(e.path());
+    else if (e.is_regular_file(ec)) files.push_back(e.path());
   }
   if (ec) throw IoError("cannot list '" + dir.string() + "': " + ec.message());
+  // The files' fsyncs all at once: each mostly waits for the disk, and the file system commits
+  // concurrent ones together (one journal commit for the set rather than one per file: about 4 ms
+  // each on ext4 here). The first failure (in listing order) is the one reported.
+  detail::parallel_for_slots(static_cast<std::int64_t>(files.size()), kSyncThreads,
+                             [&](std::int64_t i, int) { sync_file(files[static_cast<std::size_t>(i)]); });
+  for (const auto& f : folders) sync_directory(f);
   sync_directory(dir);
 }
 

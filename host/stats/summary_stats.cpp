@@ -3,6 +3,7 @@
 #include <flashmm/summary_stats.hpp>
 
 #include "util/parallel.hpp"
+#include "stats/cell_major_sums.hpp"
 #include "stats/summary_stats_internal.hpp"
 
 #include <algorithm>
@@ -79,19 +80,30 @@ namespace {
 
 // Adds n partial sums to the exact totals at offset and zeroes them; `what` names the statistic
 // in the error raised when one overflowed.
+[[noreturn]] void overflow(const std::string& what) {
+  throw InputError(what + " exceeds the range of a double (values too large?); scale the data, or use the log2(1 + x) "
+                          "transform");
+}
+
 template <class What>
 void flush_partials(ExactSums& exact, std::size_t offset, double* partial, std::size_t n, What&& what) {
   for (std::size_t k = 0; k < n; ++k) {
-    if (!std::isfinite(partial[k])) throw InputError(what() + " exceeds the range of a double (values too large?); "
-                                                     "scale the data, or use the log2(1 + x) transform");
+    if (!std::isfinite(partial[k])) overflow(what());
     exact.add(offset + k, partial[k]);
     partial[k] = 0.0;
   }
 }
 
 std::string gene_label(const SummaryStats& s, Index g) {
-  return g < static_cast<Index>(s.gene_names.size()) ? "'" + s.gene_names[static_cast<std::size_t>(g)] + "'"
-                                                     : "#" + std::to_string(g + 1);
+  if (g >= static_cast<Index>(s.gene_names.size())) return "#" + std::to_string(g + 1);
+  std::string label = "'";  // appended, not '+': g++ 12 warns falsely (-Wrestrict) on the sum once inlined
+  label += s.gene_names[static_cast<std::size_t>(g)];
+  label += "'";
+  return label;
+}
+
+std::string gene_sum(const SummaryStats& s, Index g, const char* stat) {
+  return std::string("the sum of ") + stat + " of gene " + gene_label(s, g);
 }
 
 }  // namespace
@@ -99,7 +111,7 @@ std::string gene_label(const SummaryStats& s, Index g) {
 void flush_gene(SummaryStats& s, BlockSums& b, Index g) {
   const TotalsLayout at(s);
   const auto p = static_cast<std::size_t>(s.p()), q = static_cast<std::size_t>(s.q()), gi = static_cast<std::size_t>(g);
-  auto what = [&](const char* stat) { return [&s, g, stat] { return std::string("the sum of ") + stat + " of gene " + gene_label(s, g); }; };
+  auto what = [&](const char* stat) { return [&s, g, stat] { return gene_sum(s, g, stat); }; };
   flush_partials(s.exact, at.XY + gi * p, b.XY.col(g).data(), p, what("x y"));
   flush_partials(s.exact, at.ZY + gi * q, b.ZY.col(g).data(), q, what("z y"));
   flush_partials(s.exact, at.Ynorm + gi, b.Ynorm.data() + g, 1, what("y^2"));
@@ -122,16 +134,34 @@ void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, cons
              G = static_cast<std::size_t>(s.genes());
   for (std::size_t g = 0; g < G; ++g) {
     auto check = [&](double v, const char* stat) {
-      if (!std::isfinite(v))
-        throw InputError(std::string("the sum of ") + stat + " of gene " + gene_label(s, static_cast<Index>(g)) +
-                         " exceeds the range of a double (values too large?); scale the data, or use the log2(1 + x) "
-                         "transform");
+      if (!std::isfinite(v)) overflow(gene_sum(s, static_cast<Index>(g), stat));
       return v;
     };
     for (std::size_t j = 0; j < p; ++j) s.exact.add(at.XY + g * p + j, check(XY[g * p + j], "x y"));
     for (std::size_t j = 0; j < q; ++j) s.exact.add(at.ZY + g * q + j, check(ZY[g * q + j], "z y"));
     s.exact.add(at.Ynorm + g, check(Ynorm[g], "y^2"));
     s.exact.add(at.Ysum + g, check(Ysum[g], "y"));
+  }
+}
+
+void add_block_partials(SummaryStats& s, double* sums, PartialsLayout L, Index g0, Index g1) {
+  const TotalsLayout at(s);
+  const Index p = s.p(), q = s.q();
+  auto add = [&](std::size_t offset, std::size_t row, Index g, const char* stat) {
+    double& v = sums[L.at(static_cast<Index>(row), static_cast<std::size_t>(g))];
+    if (!std::isfinite(v)) overflow(gene_sum(s, g, stat));
+    s.exact.add(offset, v);
+    v = 0.0;
+  };
+  for (Index g = g0; g < g1; ++g) {
+    const auto gi = static_cast<std::size_t>(g);
+    for (Index j = 0; j < p; ++j)
+      add(at.XY + gi * static_cast<std::size_t>(p) + static_cast<std::size_t>(j), static_cast<std::size_t>(j), g, "x y");
+    for (Index j = 0; j < q; ++j)
+      add(at.ZY + gi * static_cast<std::size_t>(q) + static_cast<std::size_t>(j), static_cast<std::size_t>(p + j), g,
+          "z y");
+    add(at.Ynorm + gi, static_cast<std::size_t>(p + q), g, "y^2");
+    add(at.Ysum + gi, static_cast<std::size_t>(p + q + 1), g, "y");
   }
 }
 
@@ -397,6 +427,7 @@ SummaryStatsAccumulator::SummaryStatsAccumulator(SummaryStats shape, Transform t
   if (cell_block_ < 1) throw InputError("the accumulation block must hold at least one cell");
   detail::zero_totals(stats_);
   blocks_ = std::make_unique<detail::BlockSums>(stats_);
+  scratch_ = std::make_unique<detail::CellMajorScratch>();
 }
 
 SummaryStatsAccumulator::~SummaryStatsAccumulator() = default;
@@ -494,6 +525,23 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
   if (y.cols != G)
     throw InputError("the expression chunk has " + std::to_string(y.cols) + " genes, expected " + std::to_string(G));
   detail::check_compressed(y, rows, G, "CSR");
+  if (detail::cell_major_pays(stats_, y.values.size())) {
+    // Large chunks: summed as stored, cell by cell (stats/cell_major_sums.hpp), to the same bits.
+    const std::vector<Index> number = detail::cell_numbers(rows, cells, first_cell_, blocks_->last_cell);
+    detail::check_design(stats_, X, Z, rows, number.empty() ? first_cell_ : number.front());
+    std::vector<Index> row_block(number.size());
+    for (std::size_t r = 0; r < number.size(); ++r) row_block[r] = number[r] / cell_block_;
+    const detail::SparseRows xr = detail::sparse_rows(X);
+    const detail::SparseRows zr = detail::sparse_rows(Z);
+    detail::add_cell_major(stats_, *blocks_, *scratch_, y, xr, zr, number, row_block, transform_, threads_);
+    detail::add_design_products(stats_, *blocks_, xr, zr, row_block);
+    stats_.n += rows;
+    if (!number.empty()) {
+      blocks_->last_cell = number.back();
+      first_cell_ = number.back() + 1;
+    }
+    return;
+  }
   add_gene_major(X, Z, rows, cells, [&](GeneMajor& gm, const std::vector<Index>& number) {
     // Counting sort of the chunk into gene-major order, cells ascending within a gene.
     gm.start.assign(static_cast<std::size_t>(G) + 1, 0);
@@ -516,10 +564,7 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
         const Index dst = next[g]++;
         const T raw = values[e];
         const auto v = static_cast<double>(raw);
-        // Integer types are counts unless negative; other values are checked as the CSC and dense paths do
-        // (valid_value: finite, and a nonnegative integer under log2p1).
-        const bool valid = std::is_integral_v<T> ? (t != Transform::log2p1 || raw >= T(0)) : detail::valid_value(v, t);
-        if (!valid) detail::bad_value(v, g, stats_, number[static_cast<std::size_t>(i)], t);
+        if (!detail::valid_raw(raw, t)) detail::bad_value(v, g, stats_, number[static_cast<std::size_t>(i)], t);
         cell[dst] = static_cast<std::int32_t>(i);
         value[dst] = transformed(v, t);
         if (raw == T(0)) ++gm.zeros[static_cast<std::size_t>(g)];

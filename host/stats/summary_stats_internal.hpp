@@ -5,10 +5,12 @@
 #include <flashmm/error.hpp>
 #include <flashmm/summary_stats.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace flashmm::detail {
@@ -49,6 +51,16 @@ void round_with_open_blocks(SummaryStats& s, BlockSums b);
 /// to s.exact, checking them as flush_gene does.
 void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum);
 
+/// Where statistic k (XY's row k for k < p, ZY's row k - p, then Ynorm and Ysum) of gene g is
+/// in a block's expression partials held as one array: k * stat + g * gene.
+struct PartialsLayout {
+  std::size_t stat, gene;
+  std::size_t at(Index k, std::size_t g) const { return static_cast<std::size_t>(k) * stat + g * gene; }
+};
+/// Adds genes [g0, g1) of a block's expression partials (laid out as L says) to s.exact,
+/// checking them as flush_gene does, and zeroes them. Gene ranges may be added concurrently.
+void add_block_partials(SummaryStats& s, double* sums, PartialsLayout L, Index g0, Index g1);
+
 /// The global numbers of a chunk's `rows` cells: `cells` when given (checked: one per row,
 /// increasing), else first_cell, first_cell + 1, ...; each must follow last_cell. InputError
 /// otherwise.
@@ -82,6 +94,14 @@ inline bool valid_value(double v, Transform t) {
   return std::isfinite(v);
 }
 
+/// The check of a stored value of a CSR chunk: integer types are counts unless negative; other
+/// values as valid_value.
+template <class T>
+bool valid_raw(T raw, Transform t) {
+  if constexpr (std::is_integral_v<T>) return t != Transform::log2p1 || raw >= T(0);
+  else return valid_value(static_cast<double>(raw), t);
+}
+
 /// Throws the ExpressionValueError for a value valid_value refuses.
 [[noreturn]] void bad_value(double v, Index gene, const SummaryStats& s, Index cell, Transform t);
 
@@ -98,6 +118,13 @@ void check_compressed(const CompressedView<T>& y, Index major, Index minor, cons
   for (Index m = 0; m < major; ++m)
     if (y.indptr[static_cast<std::size_t>(m) + 1] < y.indptr[static_cast<std::size_t>(m)])
       throw InputError(std::string(layout) + " expression chunk: indptr decreases at " + std::to_string(m));
+  // The range first, in a loop without exits (vectorised); the first index at fault only if needed.
+  std::int32_t lo = 0, hi = 0;
+  for (auto idx : y.indices) {
+    lo = std::min(lo, idx);
+    hi = std::max(hi, idx);
+  }
+  if (lo >= 0 && hi < minor) return;
   for (auto idx : y.indices)
     if (idx < 0 || idx >= minor)
       throw InputError(std::string(layout) + " expression chunk: index " + std::to_string(idx) + " out of range [0, " +

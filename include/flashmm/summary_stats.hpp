@@ -86,6 +86,7 @@ struct SummaryStats {
 
 namespace detail {
 struct BlockSums;
+struct CellMajorScratch;
 }
 
 /// Accumulates summary statistics over chunks of cells, in blocks of `cell_block` cells by the
@@ -131,6 +132,7 @@ class SummaryStatsAccumulator {
   Index cell_block_;
   Index first_cell_ = 0;
   std::unique_ptr<detail::BlockSums> blocks_;
+  std::unique_ptr<detail::CellMajorScratch> scratch_;  // buffers of the CSR path, reused from chunk to chunk
 };
 
 /// Convenience: statistics of all cells at once (one chunk).
