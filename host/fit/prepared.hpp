@@ -32,6 +32,15 @@ inline Eigen::VectorXd variance_ratios(const Prepared& pre, const Eigen::VectorX
   return r;
 }
 
+/// Whether m has no nonzero entry off its diagonal (ZZ's blocks of one-hot indicators: their
+/// eigenvectors are the identity and need not be formed).
+inline bool is_diagonal(const Eigen::MatrixXd& m) {
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (i != j && m(i, j) != 0.0) return false;
+  return true;
+}
+
 /// Starting values of gene g: options.theta0, or (0, .., 0, yry / (n - p)).
 Eigen::VectorXd start_theta(const Prepared& pre, const LmmOptions& options, Index g);
 
