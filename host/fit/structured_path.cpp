@@ -5,6 +5,7 @@
 #include "fit/structured_path.hpp"
 #include "fit/ginv.hpp"
 #include "fit/step_control.hpp"
+#include "util/columnwise.hpp"
 
 #include <cmath>
 #include <limits>
@@ -69,9 +70,12 @@ Eigen::VectorXd apply_b(const StructuredSplit& split, const TermsView& t, const 
 StructuredPath::StructuredPath(const Prepared& pre) : pre_(pre), basis_(pre), model_(basis_.model(pre)) {}
 
 const Eigen::MatrixXd& StructuredPath::w() const {
+  // One gene at a time (columnwise_product): a gene's numbers do not depend on the other genes.
   std::call_once(w_once_, [&] {
     w_.resize(pre_.q, pre_.genes);
-    w_.topRows(basis_.q1) = basis_.zrz.rotate(pre_.zry(basis_.cols_l, Eigen::all));
+    const Eigen::MatrixXd zry_l = pre_.zry(basis_.cols_l, Eigen::all);
+    w_.topRows(basis_.q1) =
+        basis_.zrz.identity ? zry_l : columnwise_product(basis_.zrz.U.transpose(), zry_l, pre_.threads);
     w_.bottomRows(basis_.qs) = pre_.zry(basis_.cols_s, Eigen::all);
   });
   return w_;
@@ -88,7 +92,9 @@ Eigen::VectorXd StructuredPath::zy_structured(Index g) const {
   if (basis_.zz.identity) {
     out.head(basis_.q1) = st.ZY(basis_.cols_l, g);
   } else {
-    std::call_once(yl_once_, [&] { yl_ = basis_.zz.U.transpose() * st.ZY(basis_.cols_l, Eigen::all); });
+    std::call_once(yl_once_, [&] {
+      yl_ = columnwise_product(basis_.zz.U.transpose(), Eigen::MatrixXd(st.ZY(basis_.cols_l, Eigen::all)), pre_.threads);
+    });
     out.head(basis_.q1) = yl_.col(g);
   }
   out.tail(basis_.qs) = st.ZY(basis_.cols_s, g);
