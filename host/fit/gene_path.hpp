@@ -13,6 +13,29 @@
 
 namespace flashmm::detail {
 
+/// One random component's G_i = X'V^-1 Z_i Z_i' V^-1 X (p x p) for the Satterthwaite df, held as
+/// G_i itself or, when the component has at most p columns, as a root R (d_i x p, G_i = R'R),
+/// which applies to a contrast in d_i p instead of p^2 operations.
+struct InformationDerivative {
+  Eigen::MatrixXd m;
+  bool root = false;
+  Eigen::MatrixXd gram() const { return root ? Eigen::MatrixXd(m.transpose() * m) : m; }
+};
+
+/// G = scale^2 rows' rows (rows: d x p) in the cheaper of the two forms.
+inline InformationDerivative information_derivative_of(const Eigen::MatrixXd& rows, double scale) {
+  InformationDerivative out;
+  if (rows.rows() <= rows.cols()) {
+    out.root = true;
+    out.m = scale * rows;
+  } else {
+    Eigen::MatrixXd g = Eigen::MatrixXd::Zero(rows.cols(), rows.cols());
+    g.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose(), scale * scale);
+    out.m = g.selfadjointView<Eigen::Lower>();
+  }
+  return out;
+}
+
 class GenePath {
  public:
   virtual ~GenePath() = default;
@@ -36,7 +59,7 @@ class GenePath {
   /// For the Satterthwaite df: the k matrices G_i = X'V^-1 Z_i Z_i' V^-1 X (p x p each) at theta,
   /// that is -d(X'V^-1X)/ds_i, so that d(c' cov c)/ds_i = c' cov G_i cov c (ALGORITHM.md
   /// section 7). They depend on theta only, not on the gene's data.
-  virtual std::vector<Eigen::MatrixXd> information_derivatives(const Eigen::VectorXd& theta) const = 0;
+  virtual std::vector<InformationDerivative> information_derivatives(const Eigen::VectorXd& theta) const = 0;
 };
 
 }  // namespace flashmm::detail

@@ -164,7 +164,7 @@ void GeneralPath::fixed_effects(Index g, const VarianceEstimate& ve, const LmmOp
   fit.blup.col(g) = Mb * (st.ZY.col(g) - st.ZX * b);
 }
 
-std::vector<Eigen::MatrixXd> GeneralPath::information_derivatives(const Eigen::VectorXd& theta) const {
+std::vector<InformationDerivative> GeneralPath::information_derivatives(const Eigen::VectorXd& theta) const {
   // Xi = Z'V^-1 X s0 = (I + ZZ D)^-1 ZX; G_i = Xi[I_i]' Xi[I_i] / s0^2.
   const SummaryStats& st = *pre_.stats;
   const Index q = pre_.q;
@@ -172,11 +172,11 @@ std::vector<Eigen::MatrixXd> GeneralPath::information_derivatives(const Eigen::V
   const Eigen::VectorXd r = variance_ratios(pre_, theta);
   const Eigen::MatrixXd xi =
       Eigen::PartialPivLU<Eigen::MatrixXd>(Eigen::MatrixXd::Identity(q, q) + st.ZZ * r.asDiagonal()).solve(st.ZX);
-  std::vector<Eigen::MatrixXd> out;
+  std::vector<InformationDerivative> out;
   Index off = 0;
   for (int i = 0; i < pre_.k; ++i) {
     const Index di = st.d[static_cast<std::size_t>(i)];
-    out.push_back(xi.middleRows(off, di).transpose() * xi.middleRows(off, di) / (s0 * s0));
+    out.push_back(information_derivative_of(xi.middleRows(off, di), 1.0 / s0));
     off += di;
   }
   return out;

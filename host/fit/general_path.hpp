@@ -35,7 +35,7 @@ class GeneralPath final : public GenePath {
   Eigen::MatrixXd observed_information(Index g, const Eigen::VectorXd& theta) const override;
   VarianceEstimate fit_safeguarded(Index g, const LmmOptions& options) const override;
   void fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const override;
-  std::vector<Eigen::MatrixXd> information_derivatives(const Eigen::VectorXd& theta) const override;
+  std::vector<InformationDerivative> information_derivatives(const Eigen::VectorXd& theta) const override;
 
   /// FLASHMM's plain Fisher scoring of gene g from s_start, stored as gene g of out.
   void score_plain(Index g, const Eigen::VectorXd& s_start, const LmmOptions& options, const ScoringArrays& out) const;

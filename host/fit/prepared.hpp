@@ -72,8 +72,9 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
                 const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out);
 
 /// store_gene's last two parts, for a fixed-effects step that ran elsewhere (the GPU): the
-/// residual df n - p and the two-sided p-values of gene g's t statistics (fit.t) ...
-void store_t_tests(const Prepared& pre, Index g, LmmFit& fit);
+/// residual df n - p and the two-sided p-values of gene g's t statistics (fit.t; NaN with
+/// options.df = satterthwaite, whose p-values follow the df) ...
+void store_t_tests(const Prepared& pre, const LmmOptions& options, Index g, LmmFit& fit);
 /// ... and the gene's status from its estimate and whether its coefficients are finite.
 GeneStatus gene_status(const LmmOptions& options, const VarianceEstimate& ve, bool coef_finite);
 

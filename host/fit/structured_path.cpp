@@ -269,7 +269,7 @@ void StructuredPath::fixed_effects(Index g, const VarianceEstimate& ve, const Lm
   fit.blup.col(g) = sb.from_structured(sb.zz, blup);
 }
 
-std::vector<Eigen::MatrixXd> StructuredPath::information_derivatives(const Eigen::VectorXd& theta) const {
+std::vector<InformationDerivative> StructuredPath::information_derivatives(const Eigen::VectorXd& theta) const {
   const StructuredBasis& sb = basis_;
   const Index q1 = sb.q1, qs = sb.qs;
   const double s0 = theta(pre_.k), r1 = theta(sb.large) / s0;
@@ -281,19 +281,14 @@ std::vector<Eigen::MatrixXd> StructuredPath::information_derivatives(const Eigen
   // structured_apply_inverse_transpose: Xi_S = W' (X_S - r1 P' (h .* X_L)), Xi_L = h .* (X_L - P Ds Xi_S).
   const Eigen::MatrixXd xi_s = t.W.transpose() * (sb.xs - r1 * (sb.zz.P.transpose() * (t.h.asDiagonal() * sb.xl)));
   const Eigen::MatrixXd xi_l = t.h.asDiagonal() * (sb.xl - sb.zz.P * (ds.asDiagonal() * xi_s));
-  std::vector<Eigen::MatrixXd> out(static_cast<std::size_t>(pre_.k));
-  const double s02 = s0 * s0;
-  Eigen::MatrixXd gl = Eigen::MatrixXd::Zero(xi_l.cols(), xi_l.cols());
-  gl.selfadjointView<Eigen::Lower>().rankUpdate(xi_l.transpose());
-  out[static_cast<std::size_t>(sb.large)] = gl.selfadjointView<Eigen::Lower>();
-  out[static_cast<std::size_t>(sb.large)] /= s02;
+  std::vector<InformationDerivative> out(static_cast<std::size_t>(pre_.k));
+  out[static_cast<std::size_t>(sb.large)] = information_derivative_of(xi_l, 1.0 / s0);
   for (int c = 0; c < pre_.k; ++c) {
     if (c == sb.large) continue;
     std::vector<Index> rows;
     for (Index x = 0; x < qs; ++x)
       if (sb.small_theta[static_cast<std::size_t>(x)] == c) rows.push_back(x);
-    const Eigen::MatrixXd xc = xi_s(rows, Eigen::all);
-    out[static_cast<std::size_t>(c)] = xc.transpose() * xc / s02;
+    out[static_cast<std::size_t>(c)] = information_derivative_of(xi_s(rows, Eigen::all), 1.0 / s0);
   }
   return out;
 }

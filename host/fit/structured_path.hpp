@@ -25,7 +25,7 @@ class StructuredPath final : public GenePath {
   Eigen::MatrixXd observed_information(Index g, const Eigen::VectorXd& theta) const override;
   VarianceEstimate fit_safeguarded(Index g, const LmmOptions& options) const override;
   void fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const override;
-  std::vector<Eigen::MatrixXd> information_derivatives(const Eigen::VectorXd& theta) const override;
+  std::vector<InformationDerivative> information_derivatives(const Eigen::VectorXd& theta) const override;
 
   const StructuredBasis& basis() const { return basis_; }
   /// The per-gene arithmetic's view of the design side.

@@ -41,11 +41,15 @@ void satterthwaite_into(const FitContext& ctx, const LmmFit& fit, const Eigen::M
         phi.noalias() = cov * L;  // p x m
         v = (L.array() * phi.array()).colwise().sum().transpose();
       }
-      const std::vector<Eigen::MatrixXd> gi = ctx.path().information_derivatives(theta);
+      const std::vector<InformationDerivative> gi = ctx.path().information_derivatives(theta);
       grad.row(k) = v.transpose();
       for (int i = 0; i < k; ++i) {
-        gphi.noalias() = gi[static_cast<std::size_t>(i)] * phi;
-        grad.row(i) = (phi.array() * gphi.array()).colwise().sum();
+        const InformationDerivative& d = gi[static_cast<std::size_t>(i)];
+        gphi.noalias() = d.m * phi;
+        if (d.root)  // phi' R'R phi
+          grad.row(i) = gphi.colwise().squaredNorm();
+        else
+          grad.row(i) = (phi.array() * gphi.array()).colwise().sum();
         grad.row(k) -= theta(i) * grad.row(i);
       }
       grad.row(k) /= theta(k);
