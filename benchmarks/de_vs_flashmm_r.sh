@@ -34,17 +34,18 @@ timed() {  # name, command...: the command under /usr/bin/time, its figures on o
   /usr/bin/time -f "$name: wall %e s, user %U s, system %S s, CPU %P, max RSS %M kB" "$@"
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load $(cut -d' ' -f1-3 /proc/loadavg)"
+uptime
 for threads in 1 2; do
   timed "flashmm de h5ad, $threads thread(s)" "$bin" de "$work/sim.h5ad" --fixed "$fixed" --random '~ 0 + sam' \
     --device cpu --threads "$threads" --out "$work/de_h5ad_$threads" --force --quiet
 done
 timed "flashmm de 10x mtx.gz, 2 threads" "$bin" de "$work/sim10x" --metadata "$work/sim10x/metadata.csv" --fixed "$fixed" \
   --random '~ 0 + sam' --device cpu --threads 2 --out "$work/de_10x" --force --quiet
-echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
+uptime
 if [ "${RUN_R:-1}" != 0 ]; then
   OPENBLAS_NUM_THREADS=1 R_LIBS="$rlib" timed "FLASHMM in R (OpenBLAS, 1 thread)" \
     Rscript "$here/flashmm_r/de_flashmm.R" "$work/sim10x" "$work/r_sam"
-  echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
+  uptime
 fi
 
 # The same coefficients: R's against flashmm's (by gene and column name).
@@ -70,4 +71,4 @@ EOF
 "$build/bench_fit_stats" --benchmark_counters_tabular=true "$work/stats_sam.h5" "$work/stats_sam_batch.h5"
 timed "flashmm de h5ad, sam + batch, 2 threads" "$bin" de "$work/sim.h5ad" --metadata "$work/meta_batch.csv" \
   --fixed "$fixed" --random '~ 0 + sam' --random '~ 0 + batch' --device cpu --threads 2 --out "$work/de_batch" --force --quiet
-echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
+uptime
