@@ -28,6 +28,8 @@ sim="--genes 2000 --cells 50000 --samples 259 --clusters 29 --treatments 2 --de-
     "$work/sim10x/metadata.csv" > "$work/meta_batch.csv"
 
 fixed='~ 0 + log(libsize) + cls + cls:trt'
+# The CSV's cluster ids are numbers: --categorical cls makes them a factor, as R's factor() does
+# (in the .h5ad they are stored categorical).
 timed() {  # name, command...: the command under /usr/bin/time, its figures on one line
   local name=$1
   shift
@@ -39,7 +41,7 @@ for threads in 1 2; do
   timed "flashmm de h5ad, $threads thread(s)" "$bin" de "$work/sim.h5ad" --fixed "$fixed" --random '~ 0 + sam' \
     --device cpu --threads "$threads" --out "$work/de_h5ad_$threads" --force --quiet
 done
-timed "flashmm de 10x mtx.gz, 2 threads" "$bin" de "$work/sim10x" --metadata "$work/sim10x/metadata.csv" --fixed "$fixed" \
+timed "flashmm de 10x mtx.gz, 2 threads" "$bin" de "$work/sim10x" --metadata "$work/sim10x/metadata.csv" --categorical cls --fixed "$fixed" \
   --random '~ 0 + sam' --device cpu --threads 2 --out "$work/de_10x" --force --quiet
 uptime
 if [ "${RUN_R:-1}" != 0 ]; then
@@ -64,11 +66,11 @@ print(f"largest difference of flashmm's coefficients from R's (relative to each 
 EOF
 
 # The fitting stage alone, one and two components, on the same data.
-"$bin" sumstats "$work/sim10x" --metadata "$work/meta_batch.csv" --fixed "$fixed" --random '~ 0 + sam' \
+"$bin" sumstats "$work/sim10x" --metadata "$work/meta_batch.csv" --categorical cls --fixed "$fixed" --random '~ 0 + sam' \
   --threads 2 --out "$work/stats_sam.h5" --force --quiet
-"$bin" sumstats "$work/sim10x" --metadata "$work/meta_batch.csv" --fixed "$fixed" --random '~ 0 + sam' --random '~ 0 + batch' \
+"$bin" sumstats "$work/sim10x" --metadata "$work/meta_batch.csv" --categorical cls --fixed "$fixed" --random '~ 0 + sam' --random '~ 0 + batch' \
   --threads 2 --out "$work/stats_sam_batch.h5" --force --quiet
 "$build/bench_fit_stats" --benchmark_counters_tabular=true "$work/stats_sam.h5" "$work/stats_sam_batch.h5"
-timed "flashmm de h5ad, sam + batch, 2 threads" "$bin" de "$work/sim.h5ad" --metadata "$work/meta_batch.csv" \
+timed "flashmm de h5ad, sam + batch, 2 threads" "$bin" de "$work/sim.h5ad" --metadata "$work/meta_batch.csv" --categorical cls \
   --fixed "$fixed" --random '~ 0 + sam' --random '~ 0 + batch' --device cpu --threads 2 --out "$work/de_batch" --force --quiet
 uptime
