@@ -76,7 +76,7 @@ class FixedEffectsBatch {
     for (Index g = 0; g < G_; ++g) {
       if (!in.active[g]) continue;
       const VarianceEstimate ve = estimate_of(est, g);
-      store_t_tests(pre_, g, fit);
+      store_t_tests(pre_, options_, g, fit);
       fit.status[static_cast<std::size_t>(g)] = gene_status(options_, ve, fit.coef.col(g).allFinite());
     }
     if (satterthwaite_) {

@@ -1,10 +1,12 @@
 // The CPU scorer (fit/scorer.hpp).
 #include <flashmm/detail/spectral_batch.hpp>
+#include <flashmm/detail/structured_batch.hpp>
 
 #include "fit/general_path.hpp"
 #include "fit/ginv.hpp"
 #include "fit/scorer.hpp"
 #include "fit/spectral_path.hpp"
+#include "fit/structured_path.hpp"
 #include "util/parallel.hpp"
 
 namespace flashmm::detail {
@@ -24,6 +26,30 @@ class CpuScorer final : public Scorer {
       b.w_entry_stride = 1;
       parallel_for_blocks(G, options.threads, 64, [&](Index g0, Index g1) {
         for (Index g = g0; g < g1; ++g) score_spectral_gene(b, g);
+        progress.add(g1 - g0);
+      });
+      return;
+    }
+    if (const StructuredPath* sp = ctx.structured()) {
+      const Eigen::MatrixXd& w = sp->w();  // q x G
+      StructuredBatch b;
+      b.model = sp->model();
+      b.w = w.data();
+      b.w_gene_stride = pre.q;
+      b.w_entry_stride = 1;
+      b.yry = pre.yry.data();
+      b.s_start = in.s_start;
+      b.active = in.active;
+      b.genes = G;
+      b.max_iter = options.max_iter;
+      b.epsilon = options.epsilon;
+      b.ginv_tol = kGinvTolerance;
+      b.out = out;
+      parallel_for_blocks(G, options.threads, 16, [&](Index g0, Index g1) {
+        // One scratch per block of genes, reused gene after gene.
+        std::vector<double> scratch(static_cast<std::size_t>(structured_gene_doubles(b)));
+        std::vector<int> iscratch(static_cast<std::size_t>(structured_gene_ints(b)));
+        for (Index g = g0; g < g1; ++g) score_structured_gene(b, g, scratch.data(), iscratch.data());
         progress.add(g1 - g0);
       });
       return;

@@ -11,12 +11,14 @@
 namespace flashmm::detail {
 
 class SpectralPath;
+class StructuredPath;
 class GeneralPath;
 
 class FitContext {
  public:
-  /// Checks stats and options (InputError), prepares, and builds the path: spectral when
-  /// options.path asks for it or, automatically, when the model has one random component.
+  /// Checks stats and options (InputError), prepares, and builds the path options.path asks
+  /// for; automatic: spectral for one random component, structured for several where it pays
+  /// (structured_pays), general otherwise.
   FitContext(std::shared_ptr<const SummaryStats> stats, const LmmOptions& options);
   ~FitContext();
   FitContext(const FitContext&) = delete;  // the path refers to prepared()
@@ -28,14 +30,19 @@ class FitContext {
   const GenePath& path() const { return *path_; }
   /// The spectral path, or nullptr when the fit uses the general one.
   const SpectralPath* spectral() const { return spectral_; }
-  /// The general path, or nullptr when the fit uses the spectral one.
+  /// The structured path, or nullptr when the fit uses another.
+  const StructuredPath* structured() const { return structured_; }
+  /// The general path, or nullptr when the fit uses another.
   const GeneralPath* general() const { return general_; }
+  /// Which path the fit uses (spectral, structured or general).
+  FitPath path_kind() const;
 
  private:
   std::shared_ptr<const SummaryStats> stats_;
   Prepared pre_;
   std::unique_ptr<GenePath> path_;
   const SpectralPath* spectral_ = nullptr;
+  const StructuredPath* structured_ = nullptr;
   const GeneralPath* general_ = nullptr;
 };
 

@@ -51,12 +51,19 @@ LmmFit allocate_fit(const FitContext& ctx, const LmmOptions& options) {
   fit.gene_names = st.gene_names;
   fit.epsilon = options.epsilon;
   fit.max_iter = options.max_iter;
-  fit.coef = fit.se = fit.t = fit.p = fit.df = Eigen::MatrixXd::Constant(p, G, nan);
-  fit.cov = fit.fim_beta = Eigen::MatrixXd::Constant(p * p, G, nan);
-  fit.theta = fit.se_theta = fit.dlogL = Eigen::MatrixXd::Constant(k1, G, nan);
+  // The per-gene arrays of the fixed-effects step (cov and fim_beta: p^2 per gene, most of the
+  // fit's memory) are left unwritten here: the scorer's fixed-effects step writes every fitted
+  // gene's columns and the host pass NaN for the genes not fitted, so each page is first touched
+  // by the thread that fills it, once.
+  for (Eigen::MatrixXd* m : {&fit.coef, &fit.se, &fit.t, &fit.p, &fit.df}) m->resize(p, G);
+  fit.cov.resize(p * p, G);
+  fit.fim_beta.resize(p * p, G);
+  fit.blup.resize(q, G);
+  fit.se_theta.resize(k1, G);
+  fit.logLik.resize(G);
+  // The scorer writes these for the genes it scores and leaves the others as they are.
+  fit.theta = fit.dlogL = Eigen::MatrixXd::Constant(k1, G, nan);
   fit.fim_theta = Eigen::MatrixXd::Constant(k1 * k1, G, nan);
-  fit.blup = Eigen::MatrixXd::Constant(q, G, nan);
-  fit.logLik = Eigen::VectorXd::Constant(G, nan);
   fit.niter.assign(static_cast<std::size_t>(G), 0);
   fit.status.assign(static_cast<std::size_t>(G), GeneStatus::all_zero);
   return fit;
@@ -110,6 +117,14 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
                            "and converged (status converged_nonnegative)");
 }
 
+// The outputs of a gene that is not fitted (all_zero, filtered): NaN.
+void not_fitted(LmmFit& fit, Index g) {
+  const double nan = std::nan("");
+  for (Eigen::MatrixXd* m : {&fit.coef, &fit.se, &fit.t, &fit.p, &fit.df, &fit.cov, &fit.fim_beta, &fit.blup, &fit.se_theta})
+    m->col(g).setConstant(nan);
+  fit.logLik(g) = nan;
+}
+
 // Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
 void use_satterthwaite(LmmFit& fit, int threads) {
   const Index p = fit.n_fixed();
@@ -159,22 +174,27 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
   scorer.score(*ctx, options, input, scored, progress);
 
   // The host pass: the safeguarded optimizer only where plain scoring failed (elsewhere the
-  // result stays FLASHMM's to the last bit) and the scorer did not run it itself.
-  if (uses_step_control(options) && !scorer.runs_safeguard(*ctx, options)) {
-    parallel_for_blocks(G, options.threads, pre.k == 1 ? 16 : 1, [&](Index g0, Index g1) {
-      for (Index g = g0; g < g1; ++g) {
-        if (!active[static_cast<std::size_t>(g)]) continue;
-        const VarianceEstimate ve = estimate_of(scored, g);
-        // The log-likelihood matters only for a finite, converged gene; the scorer may know it.
-        const bool converged = score_criterion(ve.theta, ve.dl, false) < options.epsilon;
-        const double known = scored.loglik[g];
-        const double ll = !(ve.finite && converged) ? 0.0 : std::isnan(known) ? path.loglik(g, ve.theta) : known;
-        if (!plain_scoring_succeeded(options, ve.theta, converged, ve.finite, ll))
-          store_estimate(scored, g, path.fit_safeguarded(g, options));
+  // result stays FLASHMM's to the last bit) and the scorer did not run it itself; the outputs of
+  // the genes not fitted NaN (the fit's arrays are allocated unwritten, so that the thread that
+  // fills a gene's columns touches them first).
+  const bool safeguard = uses_step_control(options) && !scorer.runs_safeguard(*ctx, options);
+  parallel_for_blocks(G, options.threads, pre.k == 1 ? 16 : 1, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g) {
+      if (!active[static_cast<std::size_t>(g)]) {
+        not_fitted(fit, g);
+        continue;
       }
-    });
-  }
-  // The fixed-effects step of every gene, where the scorer says.
+      if (!safeguard) continue;
+      const VarianceEstimate ve = estimate_of(scored, g);
+      // The log-likelihood matters only for a finite, converged gene; the scorer may know it.
+      const bool converged = score_criterion(ve.theta, ve.dl, false) < options.epsilon;
+      const double known = scored.loglik[g];
+      const double ll = !(ve.finite && converged) ? 0.0 : std::isnan(known) ? path.loglik(g, ve.theta) : known;
+      if (!plain_scoring_succeeded(options, ve.theta, converged, ve.finite, ll))
+        store_estimate(scored, g, path.fit_safeguarded(g, options));
+    }
+  });
+  // The fixed-effects step of every active gene, where the scorer says.
   scorer.fixed_effects(*ctx, options, input, scored, fit, progress);
 
   fit.context = std::move(ctx);

@@ -29,6 +29,13 @@ Eigen::MatrixXd GeneralPath::observed_information(Index g, const Eigen::VectorXd
 }
 
 GeneralEvaluation GeneralPath::evaluate(Index g, const Eigen::VectorXd& s) const {
+  GeneralEvaluation ev;
+  GeneralWorkspace ws;
+  evaluate(g, s, ev, ws);
+  return ev;
+}
+
+void GeneralPath::evaluate(Index g, const Eigen::VectorXd& s, GeneralEvaluation& ev, GeneralWorkspace& ws) const {
   const Prepared& pre = pre_;
   const SummaryStats& st = *pre.stats;
   const auto zry = pre.zry.col(g);
@@ -36,25 +43,27 @@ GeneralEvaluation GeneralPath::evaluate(Index g, const Eigen::VectorXd& s) const
   const Index q = pre.q;
   const int k = pre.k;
   const double s0 = s(k);
-  GeneralEvaluation ev;
   ev.r = variance_ratios(pre, s);
 
-  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(q, q);
-  Eigen::PartialPivLU<Eigen::MatrixXd> lu(identity + ev.r.asDiagonal() * pre.zrz);
-  ev.M = lu.inverse();
-  Eigen::MatrixXd M0;
+  ws.a.noalias() = ev.r.asDiagonal() * pre.zrz;
+  ws.a.diagonal().array() += 1.0;
+  ws.lu.compute(ws.a);
+  ev.M = ws.lu.inverse();
   const Eigen::MatrixXd& A = pre.method == Method::reml ? pre.zrz : st.ZZ;
   if (pre.method == Method::reml) {
-    M0 = ev.M;
-    ev.logdet_m0 = -lu.matrixLU().diagonal().cwiseAbs().array().log().sum();
+    ev.logdet_m0 = -ws.lu.matrixLU().diagonal().cwiseAbs().array().log().sum();
   } else {
-    Eigen::PartialPivLU<Eigen::MatrixXd> lu0(identity + ev.r.asDiagonal() * st.ZZ);
-    M0 = lu0.inverse();
-    ev.logdet_m0 = -lu0.matrixLU().diagonal().cwiseAbs().array().log().sum();
+    ws.a.noalias() = ev.r.asDiagonal() * st.ZZ;
+    ws.a.diagonal().array() += 1.0;
+    ws.lu0.compute(ws.a);
+    ws.M0 = ws.lu0.inverse();
+    ev.logdet_m0 = -ws.lu0.matrixLU().diagonal().cwiseAbs().array().log().sum();
   }
+  const Eigen::MatrixXd& M0 = pre.method == Method::reml ? ev.M : ws.M0;
 
   const Eigen::VectorXd a = ev.M.transpose() * zry;  // zry' M
-  const Eigen::MatrixXd B = A * M0;
+  ws.B.noalias() = A * M0;
+  const Eigen::MatrixXd& B = ws.B;
   ev.dl.resize(k + 1);
   ev.F.resize(k + 1, k + 1);
   const double s02 = s0 * s0;
@@ -80,17 +89,18 @@ GeneralEvaluation GeneralPath::evaluate(Index g, const Eigen::VectorXd& s) const
   const Eigen::VectorXd right = ev.M * ev.r.cwiseProduct(zry);  // M (r .* zry)
   const double yr2y = yry - left.dot(right);
   ev.dl(k) = (yr2y / s02 - (n_eff + M0.trace()) / s0) / 2;
-  return ev;
 }
 
-std::pair<Eigen::VectorXd, GeneralEvaluation> GeneralPath::finish(Index g, const Eigen::VectorXd& s,
-                                                                  bool finite) const {
-  GeneralEvaluation ev = evaluate(g, s);
+std::pair<Eigen::VectorXd, GeneralEvaluation> GeneralPath::finish(Index g, const Eigen::VectorXd& s, bool finite,
+                                                                  GeneralWorkspace& ws) const {
+  GeneralEvaluation ev;
+  evaluate(g, s, ev, ws);
   if (!finite) return {s, std::move(ev)};
   const auto zry = pre_.zry.col(g);
   Eigen::VectorXd reestimated = s;
   reestimated(pre_.k) = (pre_.yry(g) - zry.dot(ev.M * ev.r.cwiseProduct(zry))) / static_cast<double>(pre_.n - pre_.pres);
-  return {reestimated, evaluate(g, reestimated)};
+  evaluate(g, reestimated, ev, ws);
+  return {reestimated, std::move(ev)};
 }
 
 void GeneralPath::score_plain(Index g, const Eigen::VectorXd& s_start, const LmmOptions& options,
@@ -99,9 +109,11 @@ void GeneralPath::score_plain(Index g, const Eigen::VectorXd& s_start, const Lmm
   int niter = 0;
   bool finite = true;
   double max_dl = std::numeric_limits<double>::infinity();
+  GeneralWorkspace ws;
+  GeneralEvaluation ev;
   while (max_dl > options.epsilon && niter < options.max_iter) {
     ++niter;
-    const GeneralEvaluation ev = evaluate(g, s);
+    evaluate(g, s, ev, ws);
     max_dl = ev.dl.cwiseAbs().maxCoeff();
     s += ginv(ev.F) * ev.dl;
     if (!s.allFinite() || !std::isfinite(max_dl)) {
@@ -109,12 +121,12 @@ void GeneralPath::score_plain(Index g, const Eigen::VectorXd& s_start, const Lmm
       break;
     }
   }
-  const auto [theta, ev] = finish(g, s, finite);
+  const auto [theta, last] = finish(g, s, finite, ws);
   const int k1 = out.k1;
   Eigen::Map<Eigen::VectorXd>(out.theta + g * k1, k1) = theta;
-  Eigen::Map<Eigen::VectorXd>(out.dl + g * k1, k1) = ev.dl;
-  Eigen::Map<Eigen::MatrixXd>(out.F + g * k1 * k1, k1, k1) = ev.F;
-  out.logdet[g] = ev.logdet_m0;
+  Eigen::Map<Eigen::VectorXd>(out.dl + g * k1, k1) = last.dl;
+  Eigen::Map<Eigen::MatrixXd>(out.F + g * k1 * k1, k1, k1) = last.F;
+  out.logdet[g] = last.logdet_m0;
   out.niter[g] = niter;
   out.finite[g] = finite ? 1 : 0;
 }
@@ -124,18 +136,15 @@ VarianceEstimate GeneralPath::fit_safeguarded(Index g, const LmmOptions& options
   const GeneObjective objective{[&](const Eigen::VectorXd& t) { return obj.loglik(g, t); },
                                 [&](const Eigen::VectorXd& t) { return obj.observed_information(g, t); }};
   VarianceEstimate ve;
+  GeneralWorkspace ws;
   const Eigen::VectorXd s = detail::fit_safeguarded(options, objective, start_theta(pre_, options, g),
                                                     [&](const Eigen::VectorXd& t) {
-    const GeneralEvaluation ev = evaluate(g, t);
+    GeneralEvaluation ev;
+    evaluate(g, t, ev, ws);
     return ScoringStep{ev.dl, ev.F, ginv(ev.F) * ev.dl};
   }, ve);
-  // FLASHMM's last step, kept only where it leaves theta valid without lowering the likelihood.
-  auto [theta, ev] = finish(g, s, ve.finite);
-  if (ve.finite && !(obj.loglik(g, theta) >= obj.loglik(g, s))) std::tie(theta, ev) = finish(g, s, false);
-  ve.theta = theta;
-  ve.dl = ev.dl;
-  ve.F = ev.F;
-  ve.logdet_m0 = ev.logdet_m0;
+  end_safeguarded(s, [&](const Eigen::VectorXd& t, bool finite) { return finish(g, t, finite, ws); },
+                  [&](const Eigen::VectorXd& t) { return obj.loglik(g, t); }, ve);
   return ve;
 }
 
@@ -153,6 +162,24 @@ void GeneralPath::fixed_effects(Index g, const VarianceEstimate& ve, const LmmOp
   Eigen::VectorXd b;
   store_gene(pre_, options, g, ve, fe, fit, b);
   fit.blup.col(g) = Mb * (st.ZY.col(g) - st.ZX * b);
+}
+
+std::vector<InformationDerivative> GeneralPath::information_derivatives(const Eigen::VectorXd& theta) const {
+  // Xi = Z'V^-1 X s0 = (I + ZZ D)^-1 ZX; G_i = Xi[I_i]' Xi[I_i] / s0^2.
+  const SummaryStats& st = *pre_.stats;
+  const Index q = pre_.q;
+  const double s0 = theta(pre_.k);
+  const Eigen::VectorXd r = variance_ratios(pre_, theta);
+  const Eigen::MatrixXd xi =
+      Eigen::PartialPivLU<Eigen::MatrixXd>(Eigen::MatrixXd::Identity(q, q) + st.ZZ * r.asDiagonal()).solve(st.ZX);
+  std::vector<InformationDerivative> out;
+  Index off = 0;
+  for (int i = 0; i < pre_.k; ++i) {
+    const Index di = st.d[static_cast<std::size_t>(i)];
+    out.push_back(information_derivative_of(xi.middleRows(off, di), 1.0 / s0));
+    off += di;
+  }
+  return out;
 }
 
 }  // namespace flashmm::detail

@@ -32,6 +32,15 @@ inline Eigen::VectorXd variance_ratios(const Prepared& pre, const Eigen::VectorX
   return r;
 }
 
+/// Whether m has no nonzero entry off its diagonal (ZZ's blocks of one-hot indicators: their
+/// eigenvectors are the identity and need not be formed).
+inline bool is_diagonal(const Eigen::MatrixXd& m) {
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (i != j && m(i, j) != 0.0) return false;
+  return true;
+}
+
 /// Starting values of gene g: options.theta0, or (0, .., 0, yry / (n - p)).
 Eigen::VectorXd start_theta(const Prepared& pre, const LmmOptions& options, Index g);
 
@@ -63,8 +72,9 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
                 const FixedEffectsInput& fe, LmmFit& fit, Eigen::VectorXd& b_out);
 
 /// store_gene's last two parts, for a fixed-effects step that ran elsewhere (the GPU): the
-/// residual df n - p and the two-sided p-values of gene g's t statistics (fit.t) ...
-void store_t_tests(const Prepared& pre, Index g, LmmFit& fit);
+/// residual df n - p and the two-sided p-values of gene g's t statistics (fit.t; NaN with
+/// options.df = satterthwaite, whose p-values follow the df) ...
+void store_t_tests(const Prepared& pre, const LmmOptions& options, Index g, LmmFit& fit);
 /// ... and the gene's status from its estimate and whether its coefficients are finite.
 GeneStatus gene_status(const LmmOptions& options, const VarianceEstimate& ve, bool coef_finite);
 

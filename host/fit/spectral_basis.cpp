@@ -3,15 +3,6 @@
 
 namespace flashmm::detail {
 
-namespace {
-bool is_diagonal(const Eigen::MatrixXd& m) {
-  for (Index j = 0; j < m.cols(); ++j)
-    for (Index i = 0; i < m.rows(); ++i)
-      if (i != j && m(i, j) != 0.0) return false;
-  return true;
-}
-}  // namespace
-
 SpectralBasis::SpectralBasis(const Prepared& pre) {
   const SummaryStats& st = *pre.stats;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> zrz_eig((pre.zrz + pre.zrz.transpose()) / 2);

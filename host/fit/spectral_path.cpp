@@ -120,4 +120,12 @@ void SpectralPath::fixed_effects(Index g, const VarianceEstimate& ve, const LmmO
     fit.blup.col(g) = sb.V * c.cwiseProduct(h - gx * b);
 }
 
+std::vector<InformationDerivative> SpectralPath::information_derivatives(const Eigen::VectorXd& theta) const {
+  // G_1 = gx' diag(1 / (s0 (1 + r g))^2) gx with gx = V' ZX: V^-1 Z = Z (I + r ZZ)^-1 / s0.
+  const SummaryStats& st = *pre_.stats;
+  const double s0 = theta(1), r = theta(0) / s0;
+  const Eigen::VectorXd inv = (1.0 + r * basis_.g.array()).inverse().matrix();
+  return {information_derivative_of(inv.asDiagonal() * basis_.gx_of(st), 1.0 / s0)};
+}
+
 }  // namespace flashmm::detail

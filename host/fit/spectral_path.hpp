@@ -24,6 +24,7 @@ class SpectralPath final : public GenePath {
   Eigen::MatrixXd observed_information(Index g, const Eigen::VectorXd& theta) const override;
   VarianceEstimate fit_safeguarded(Index g, const LmmOptions& options) const override;
   void fixed_effects(Index g, const VarianceEstimate& ve, const LmmOptions& options, LmmFit& fit) const override;
+  std::vector<InformationDerivative> information_derivatives(const Eigen::VectorXd& theta) const override;
 
   const SpectralBasis& basis() const { return basis_; }
   /// w = U' zry, q x G (one GEMM for all genes), formed on first use: the GPU scorer projects on

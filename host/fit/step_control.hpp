@@ -11,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <tuple>
 
 namespace flashmm::detail {
 
@@ -107,6 +108,20 @@ Eigen::VectorXd fit_safeguarded(const LmmOptions& options, const GeneObjective& 
     ve.fallback = true;
   }
   return s;
+}
+
+/// The safeguarded optimizer's end at its estimate s: FLASHMM's last step (the residual variance
+/// re-estimated, one more evaluation) kept only where it leaves theta valid without lowering the
+/// likelihood, elsewhere the evaluation at s as it is; sets ve's theta, dl, F and logdet_m0.
+/// finish(s, finite) -> {theta, evaluation with dl, F, logdet_m0}; loglik(theta) -> double.
+template <class Finish, class LogLik>
+void end_safeguarded(const Eigen::VectorXd& s, Finish&& finish, LogLik&& loglik, VarianceEstimate& ve) {
+  auto [theta, ev] = finish(s, ve.finite);
+  if (ve.finite && !(loglik(theta) >= loglik(s))) std::tie(theta, ev) = finish(s, false);
+  ve.theta = theta;
+  ve.dl = ev.dl;
+  ve.F = ev.F;
+  ve.logdet_m0 = ev.logdet_m0;
 }
 
 }  // namespace flashmm::detail

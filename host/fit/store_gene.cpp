@@ -34,15 +34,17 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
   fit.coef.col(g) = b_out;
   fit.se.col(g) = cov.diagonal().cwiseSqrt();
   for (Index j = 0; j < p; ++j) fit.t(j, g) = b_out(j) / fit.se(j, g);
-  store_t_tests(pre, g, fit);
+  store_t_tests(pre, options, g, fit);
   fit.status[static_cast<std::size_t>(g)] = gene_status(options, ve, b_out.allFinite());
 }
 
-void store_t_tests(const Prepared& pre, Index g, LmmFit& fit) {
+void store_t_tests(const Prepared& pre, const LmmOptions& options, Index g, LmmFit& fit) {
   const double df = static_cast<double>(pre.n - pre.p);
+  // With Satterthwaite df the p-values are computed once, after the df (fit_lmm.cpp).
+  const bool residual_df = options.df == DfMethod::residual;
   for (Index j = 0; j < pre.p; ++j) {
     fit.df(j, g) = df;
-    fit.p(j, g) = t_test_p(fit.t(j, g), df, Alternative::two_sided);
+    fit.p(j, g) = residual_df ? t_test_p(fit.t(j, g), df, Alternative::two_sided) : std::nan("");
   }
 }
 

@@ -61,7 +61,7 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
     if (fit.context) {
       // The statistics the fit was made from, so that inference on the fit read back (the
       // Satterthwaite df of new contrasts) sees what the fit saw.
-      h::write_string_attr(file, "path", fit.context->spectral() ? "spectral" : "general");
+      h::write_string_attr(file, "path", fit.context->spectral() ? "spectral" : fit.context->structured() ? "structured" : "general");
       h::Handle stats = h::create_group(file, "stats");
       h::write_stats_arrays(stats, fit.context->stats(), kGzip, false);
     }
@@ -112,7 +112,8 @@ LmmFit read_fit(const std::string& path, FitProvenance* provenance) {
     auto stats = std::make_shared<SummaryStats>(h::read_stats_arrays(h::open_group(file, "stats")));
     LmmOptions options;
     options.method = fit.method;
-    options.path = h::read_string_attr(file, "path", "spectral") == "general" ? FitPath::general : FitPath::automatic;
+    const std::string fit_path = h::read_string_attr(file, "path", "spectral");
+    options.path = fit_path == "general" ? FitPath::general : fit_path == "structured" ? FitPath::structured : FitPath::automatic;
     try {
       if (stats->genes() != fit.n_genes() || stats->p() != fit.n_fixed() || stats->k() != fit.k())
         throw InputError("their shape differs from the fit's");

@@ -19,8 +19,15 @@ class FitContext;
 
 enum class Method { reml, ml };
 
-/// Which per-gene arithmetic to use. automatic = spectral when there is one random component.
-enum class FitPath { automatic, general, spectral };
+/// Which per-gene arithmetic to use; all give the same numbers to rounding (1e-10 relative).
+/// spectral: one random component, O(q) per iteration (ALGORITHM.md section 6). structured:
+/// several components, the largest (d_1 columns) eigendecomposed and the others (q_small
+/// columns) through a Schur complement, O(d_1 q_small^2 + q_small^3) per iteration
+/// (docs/structured_path.md). general: any model, dense, O(q^3). automatic: spectral for one
+/// component; structured for several when it needs fewer operations than dense
+/// (4 d_1 q_small^2 + 6 q_small^3 < 4 q^3, true for every split with q_small <= d_1, so in
+/// practice always); general otherwise.
+enum class FitPath { automatic, general, spectral, structured };
 
 /// Degrees of freedom of the t tests: n - p (FLASHMM) or Satterthwaite's (lmerTest's), see
 /// satterthwaite.hpp.

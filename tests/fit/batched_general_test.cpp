@@ -37,12 +37,16 @@ void expect_same_fit(const LmmFit& device, const LmmFit& cpu, double tol) {
 
 constexpr std::size_t kPlenty = std::size_t{4} << 30;
 
+// Against the CPU's dense general path, the arithmetic the batched driver mirrors: the CPU's
+// default for k > 1, the structured path, equals it to 1e-10 on the converged genes only
+// (tests/fit/structured_path_test.cpp); s1's non-converging genes part at rounding level.
 TEST(BatchedGeneral, EqualsCpuOnS1TwoComponents) {
   const SummaryStats& stats = testing::s1_main_stats("sam+batch");
   for (Method method : {Method::reml, Method::ml}) {
     SCOPED_TRACE(to_string(method));
     LmmOptions opt;
     opt.method = method;
+    opt.path = FitPath::general;
     const LmmFit cpu = fit_lmm(stats, opt);
     const LmmFit device = fit_emulated(stats, opt, kPlenty);
     expect_same_fit(device, cpu, 1e-10);
@@ -75,8 +79,12 @@ TEST(BatchedGeneral, BatchesOfFewGenesGiveTheSameFit) {
   const LmmFit one = fit_emulated(stats, opt, kPlenty);
   // Room for the shared arrays and a few genes at a time (q = 17: 8.6 kB each), not for all 60.
   const LmmFit several = fit_emulated(stats, opt, std::size_t{100} << 10);
-  EXPECT_EQ(one.theta, several.theta);
+  // Equal to rounding, not bit for bit: with -march=native (FLASHMM_NATIVE) Eigen's products
+  // take other instruction paths for the last columns of a batch, as cuBLAS's kernel choice does
+  // on the device (kernels/README.md); a gene in the wrong slot would differ in every digit.
+  testing::expect_matrix_near(one.theta, several.theta, 1e-12, "theta");
   EXPECT_EQ(one.niter, several.niter);
+  opt.path = FitPath::general;
   expect_same_fit(one, fit_lmm(stats, opt), 1e-10);
 }
 
@@ -119,7 +127,8 @@ TEST(BatchedGeneral, NonFiniteGeneIsFlaggedAndTheBatchGoesOn) {
   EXPECT_EQ(device.niter[3], cpu.niter[3]);
   for (Index g = 0; g < stats.genes(); ++g) {
     if (g == 3) continue;
-    EXPECT_EQ(device.theta.col(g), clean.theta.col(g)) << g;
+    // To rounding: the batch's later iterations have one gene fewer (see BatchesOfFewGenes...).
+    testing::expect_matrix_near(device.theta.col(g), clean.theta.col(g), 1e-12, "theta");
     EXPECT_EQ(device.status[static_cast<std::size_t>(g)], clean.status[static_cast<std::size_t>(g)]) << g;
   }
 }

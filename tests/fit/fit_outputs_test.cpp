@@ -95,7 +95,8 @@ TEST(FitOutputs, SpectralPathEqualsGeneralPathOnEveryGene) {
 }
 
 TEST(FitOutputs, ResultsAreIdenticalForAnyThreadCount) {
-  for (auto [path, random] : {std::pair{FitPath::automatic, "sam"}, std::pair{FitPath::general, "sam+batch"}}) {
+  for (auto [path, random] : {std::pair{FitPath::automatic, "sam"}, std::pair{FitPath::general, "sam+batch"},
+                              std::pair{FitPath::structured, "sam+batch"}}) {
     const LmmFit one = fit_s1(Method::reml, path, 1, random);
     const LmmFit many = fit_s1(Method::reml, path, 3, random);
     EXPECT_EQ(one.coef, many.coef);

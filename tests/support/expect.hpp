@@ -58,8 +58,9 @@ void expect_fits_near(const LmmFit& a, const LmmFit& b, double tol, double abs_f
 /// which amplifies the coefficients' rounding by the ratio of those sums to their difference).
 /// A gene that did not converge (where the iterations stopped the likelihood has no maximum,
 /// typically with a negative component making I + D ZZ nearly singular) amplifies the ~1e-13
-/// differences of its theta in the fixed-effects step: its fixed-effects outputs are held to
-/// unconverged_tol.
+/// differences of its theta in the fixed-effects step and in the information at its estimate
+/// (F there has entries up to 1e14): its fixed-effects outputs, fim_theta and se_theta are held
+/// to unconverged_tol.
 void expect_device_fit_near(const LmmFit& device, const LmmFit& cpu, double tol, double unconverged_tol = 1e-7);
 
 }  // namespace flashmm::testing
