@@ -62,6 +62,8 @@ LmmFit allocate_fit(const FitContext& ctx, const LmmOptions& options) {
   return fit;
 }
 
+}  // namespace
+
 void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
   Index zero = 0, filtered = 0, not_converged = 0, non_finite = 0, residual = 0, singular = 0, stalled = 0,
         fallback = 0;
@@ -109,6 +111,8 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
                            "where V becomes singular); they were fitted with variance components >= 0, as lme4 does, "
                            "and converged (status converged_nonnegative)");
 }
+
+namespace {
 
 // Replaces the n - p df of every coefficient by Satterthwaite's and recomputes the p-values.
 void use_satterthwaite(LmmFit& fit, int threads) {
