@@ -11,7 +11,7 @@
 
 namespace flashmm::dist {
 
-Verdict agree(int status, std::chrono::milliseconds patience) {
+Verdict agree(int status, [[maybe_unused]] std::chrono::milliseconds patience) {
   Verdict v;
   const Communicator& w = world();
   if (status < 0 || status > 15) status = 3;

@@ -16,6 +16,7 @@ namespace flashmm::dist {
 
 namespace {
 
+#ifdef FLASHMM_WITH_MPI
 // One total on the wire: its kLimbs digits, then its window's position (top; -1: no terms).
 constexpr int kWords = ExactSums::kLimbs + 1;
 
@@ -38,7 +39,6 @@ ExactSums unpack(const std::int64_t* words, std::size_t n) {
   return ExactSums::from_parts(std::move(limbs), std::move(tops));
 }
 
-#ifdef FLASHMM_WITH_MPI
 // The reduction's operator: inout += in, element by element, as ExactSums::merge adds shards.
 void merge_op(void* in, void* inout, int* len, MPI_Datatype*) {
   try {
