@@ -9,6 +9,10 @@
 #include "cli/messages.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/progress.hpp"
+#include "dist/cell_split.hpp"
+#include "dist/communicator.hpp"
+#include "dist/design_agreement.hpp"
+#include "dist/stats_reduction.hpp"
 
 namespace flashmm::cli {
 
@@ -125,13 +129,17 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   }
   meta = Metadata{};  // the design keeps what it needs
   if (before_stream) before_stream(design);
+  // Under MPI each rank streams its share of the cells (host/dist); one process reads them all.
+  dist::agree_on_design(design, reader->gene_names());
+  const dist::Communicator& ranks = dist::world();
+  const dist::CellShare share = dist::share_cells(range.begin, end, ranks.rank(), ranks.size(), kCellBlock);
 
-  Stage stage("reading " + o.input, end - range.begin, "cells", o.run.quiet);
+  Stage stage("reading " + o.input, share.end - share.begin, "cells", o.run.quiet);
   CellStreamAccumulator acc(design, reader->gene_names(), parse_transform(o.transform), o.run.threads,
                             parse_device(o.run.device));
   SummaryStats stats;
   try {
-    stats = accumulate_cells(*reader, acc, o.chunk_cells, range.begin, end, [&](Index done) { stage.update(done); });
+    stats = accumulate_cells(*reader, acc, o.chunk_cells, share.begin, share.end, [&](Index done) { stage.update(done); });
   } catch (const ExpressionValueError& e) {
     std::string counts;  // the input's matrices that hold counts, as the flags that read them
     for (const auto& m : reader->count_matrices()) {
@@ -142,6 +150,7 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                      " (or --transform none)");
   }
   show_notes(acc.notes(), o.run.quiet);
+  dist::combine_stats(stats);  // the statistics of every rank's cells, on every rank
   stage.finish(std::to_string(stats.n) + " cells x " + std::to_string(n_genes) + " genes");
   if (provenance != nullptr) {
     provenance->transform = o.transform;

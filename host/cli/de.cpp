@@ -5,8 +5,10 @@
 #include "cli/data_options.hpp"
 #include "cli/fit_options.hpp"
 #include "cli/output_dir.hpp"
+#include "dist/communicator.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace flashmm::cli {
 
@@ -19,13 +21,15 @@ struct DeOptions {
 
 void run_de(const DeOptions& o) {
   // Fail on an unusable output directory, or one holding results, before reading anything.
-  OutputDir out(o.fit.out, fit_output_names(), o.fit.force);
+  // Under MPI rank 0 alone writes.
+  std::optional<OutputDir> out;
+  if (dist::world().root()) out.emplace(o.fit.out, fit_output_names(), o.fit.force);
   io::StatsProvenance prov;
   // A typo in a contrast should not cost a pass over the data: check them once the names are known.
   const SummaryStats stats = stream_summary_stats(
       o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.fit.contrasts); }, &prov);
   fit_and_write(stats, o.fit, o.data.run,
-                model_provenance(o.data.input, prov), out);
+                model_provenance(o.data.input, prov), out ? &*out : nullptr);
 }
 
 }  // namespace

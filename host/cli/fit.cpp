@@ -4,8 +4,11 @@
 #include "cli/commands.hpp"
 #include "cli/fit_options.hpp"
 #include "cli/output_dir.hpp"
+#include "dist/agreement.hpp"
+#include "dist/communicator.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace flashmm::cli {
 
@@ -18,12 +21,15 @@ struct FitCommandOptions {
 };
 
 void run_fit(const FitCommandOptions& o) {
-  OutputDir out(o.fit.out, fit_output_names(), o.fit.force);
+  // Under MPI every rank reads the file and fits its share of the genes; rank 0 alone writes.
+  std::optional<OutputDir> out;
+  if (dist::world().root()) out.emplace(o.fit.out, fit_output_names(), o.fit.force);
   io::StatsProvenance prov;
   const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
   tests_for(stats.fixed_names, o.fit.contrasts);
+  dist::checkpoint();
   fit_and_write(stats, o.fit, o.run,
-                model_provenance(o.stats, prov), out);
+                model_provenance(o.stats, prov), out ? &*out : nullptr);
 }
 
 }  // namespace

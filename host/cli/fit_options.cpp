@@ -10,6 +10,9 @@
 #include "cli/option_checks.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/progress.hpp"
+#include "dist/communicator.hpp"
+#include "dist/fit_gather.hpp"
+#include "dist/gene_split.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -50,6 +53,15 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
 
 namespace {
 constexpr const char* kFitFile = "fit.h5";
+
+// The genes the fit will fit (not skipped, with a nonzero value): what the ranks share out.
+std::vector<std::uint8_t> fitted_genes(const SummaryStats& stats, const std::vector<std::uint8_t>& skip) {
+  std::vector<std::uint8_t> fitted(static_cast<std::size_t>(stats.genes()));
+  for (Index g = 0; g < stats.genes(); ++g)
+    fitted[static_cast<std::size_t>(g)] =
+        static_cast<std::uint8_t>((skip.empty() || !skip[static_cast<std::size_t>(g)]) && stats.Ynorm(g) > 0);
+  return fitted;
+}
 }  // namespace
 
 const std::vector<std::string>& fit_output_names() {
@@ -81,7 +93,7 @@ io::FitProvenance model_provenance(const std::string& input, const io::StatsProv
 }
 
 void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
-                   OutputDir& out) {
+                   OutputDir* out) {
   const int threads = run.threads;
   const bool quiet = run.quiet;
   const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
@@ -89,9 +101,15 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   const GeneSelection genes = select_genes(stats.gene_names, nonzero_cells(stats), stats.n, o.genes);
   show_notes(genes.notes, quiet);
   lo.skip_genes = genes.skip;
+  // Under MPI each rank fits its share of the genes (host/dist), and rank 0 gathers them.
+  const std::vector<int> owner = dist::share_genes(fitted_genes(stats, lo.skip_genes), dist::world().size());
+  const LmmOptions all = lo;
+  lo.skip_genes = dist::skip_others(lo.skip_genes, owner, dist::world().rank());
   Stage stage("fitting", stats.genes(), "genes", quiet);
   lo.progress = [&stage](Index done) { stage.update(done); };
-  const LmmFit fit = fit_lmm(stats, lo);
+  LmmFit fit = fit_lmm(stats, lo);
+  dist::gather_fit(fit, owner, all, o.fim_beta);
+  if (out == nullptr) return;  // a rank other than 0: its genes are with rank 0
   const DeTable table = de_table(fit, tests, lo.df, Alternative::two_sided, threads);
   Index converged = 0;
   for (Index g = 0; g < fit.n_genes(); ++g) converged += fit.converged(g);
@@ -99,9 +117,9 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   show_notes(fit.notes, quiet);
   show_warnings(fit.warnings, quiet);
 
-  Stage writing("writing " + out.path().string(), 0, "", quiet);
-  write_fit_results(out, fit, table, fit_provenance(std::move(provenance), o), o, threads);
-  out.commit();
+  Stage writing("writing " + out->path().string(), 0, "", quiet);
+  write_fit_results(*out, fit, table, fit_provenance(std::move(provenance), o), o, threads);
+  out->commit();
   writing.finish();
 }
 

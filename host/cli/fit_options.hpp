@@ -46,8 +46,9 @@ std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, con
 io::FitProvenance model_provenance(const std::string& input, const io::StatsProvenance& stats);
 
 /// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
-/// Provenance goes into fit.h5.
+/// Provenance goes into fit.h5. Under MPI every rank fits its share of the genes and rank 0,
+/// the only one with an `out` (null on the others), gathers them, tests and writes.
 void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
-                   class OutputDir& out);
+                   class OutputDir* out);
 
 }  // namespace flashmm::cli

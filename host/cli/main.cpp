@@ -8,8 +8,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/job.hpp"
+#include "dist/agreement.hpp"
 
-#include <cstdio>
 #include <exception>
 #include <string>
 
@@ -39,27 +40,36 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints the help, the version or the usage error
     return code == 0 ? 0 : kUsage;
   }
+  // One rank of a job under mpirun or srun (cli/job.hpp); one process otherwise.
+  flashmm::cli::Job job(argc, argv);
+  int status = 0;
+  std::string message;
+  bool agreed = false;
   try {
+    job.check_command(app);
     flashmm::cli::run_selected(app);
+  } catch (const flashmm::dist::JobFailed& e) {
+    status = e.status;  // another rank failed and reports it
+    agreed = true;
   } catch (const flashmm::NumericalError& e) {
-    std::fprintf(stderr, "error: internal numerical error (please report it): %s\n", e.what());
-    return kInternal;
+    status = kInternal;
+    message = std::string("internal numerical error (please report it): ") + e.what();
   } catch (const flashmm::OptionError& e) {
     // The library names the option as its struct field; the user typed the flag.
     std::string flag = e.option();
     for (char& c : flag)
       if (c == '_') c = '-';
-    std::fprintf(stderr, "error: %s (option --%s)\n", e.what(), flag.c_str());
-    return kBadInput;
+    status = kBadInput;
+    message = std::string(e.what()) + " (option --" + flag + ")";
   } catch (const flashmm::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kBadInput;
+    status = kBadInput;
+    message = e.what();
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "error: out of memory; use a smaller --chunk-cells or fewer --threads\n");
-    return kBadInput;
+    status = kBadInput;
+    message = "out of memory; use a smaller --chunk-cells or fewer --threads";
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: internal error (please report it): %s\n", e.what());
-    return kInternal;
+    status = kInternal;
+    message = std::string("internal error (please report it): ") + e.what();
   }
-  return 0;
+  return job.finish(status, message, agreed);
 }

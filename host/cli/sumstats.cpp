@@ -6,8 +6,10 @@
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
 #include "cli/output_file.hpp"
+#include "dist/communicator.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace flashmm::cli {
@@ -22,12 +24,15 @@ struct SumstatsOptions {
 };
 
 void run_sumstats(const SumstatsOptions& o) {
-  OutputFiles out({o.out}, o.force, "-o");
+  // Under MPI every rank streams its share of the cells (of --cell-range); rank 0 alone writes.
+  std::optional<OutputFiles> out;
+  if (dist::world().root()) out.emplace(std::vector<std::string>{o.out}, o.force, "-o");
   const CellRange range = o.cell_range.empty() ? CellRange{} : parse_cell_range(o.cell_range);
   io::StatsProvenance prov;
   const SummaryStats stats = stream_summary_stats(o.data, range, {}, &prov);
-  out.write(0, [&](const std::string& path) { io::write_summary_stats(path, stats, prov); });
-  out.commit();
+  if (!out) return;
+  out->write(0, [&](const std::string& path) { io::write_summary_stats(path, stats, prov); });
+  out->commit();
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ LmmFit allocate_fit(const FitContext& ctx, const LmmOptions& options) {
   return fit;
 }
 
+}  // namespace
+
 void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
   Index zero = 0, filtered = 0, not_converged = 0, non_finite = 0, residual = 0, singular = 0, stalled = 0,
         fallback = 0;
@@ -116,6 +118,8 @@ void add_fit_warnings(LmmFit& fit, const LmmOptions& options) {
                            "where V becomes singular); they were fitted with variance components >= 0, as lme4 does, "
                            "and converged (status converged_nonnegative)");
 }
+
+namespace {
 
 // The outputs of a gene that is not fitted (all_zero, filtered): NaN.
 void not_fitted(LmmFit& fit, Index g) {

@@ -18,4 +18,8 @@ namespace flashmm::detail {
 LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options, Scorer& scorer,
                std::vector<std::string> notes = {});
 
+/// The fit's warnings and notes that count genes by status (not converged, left out, ...), as
+/// run_fit adds them last; for fits put together from several (host/dist).
+void add_fit_warnings(LmmFit& fit, const LmmOptions& options);
+
 }  // namespace flashmm::detail

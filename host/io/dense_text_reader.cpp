@@ -78,6 +78,7 @@ class DenseTextReader final : public ReaderBase {
     return true;
   }
   void rewind() override { next_cell_ = 0; }
+  void seek(Index first_cell) override { next_cell_ = checked_seek(first_cell); }
 
  private:
   io::CellChunk m_;  // the whole matrix

@@ -81,6 +81,10 @@ class CellMajorReader final : public H5ReaderBase {
     drop_prefetch();
     next_cell_ = 0;
   }
+  void seek(Index first_cell) override {
+    drop_prefetch();
+    next_cell_ = checked_seek(first_cell);
+  }
 
  private:
   // Chunks of fewer entries are decoded on the caller's thread alone, when asked for.

@@ -45,6 +45,7 @@ class DenseReader final : public H5ReaderBase {
   }
 
   void rewind() override { next_cell_ = 0; }
+  void seek(Index first_cell) override { next_cell_ = checked_seek(first_cell); }
 
  private:
   h5::Handle data_;

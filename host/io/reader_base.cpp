@@ -79,6 +79,13 @@ std::pair<std::int64_t, std::int64_t> first_repeat(const std::vector<std::string
 
 }  // namespace
 
+Index ReaderBase::checked_seek(Index first_cell) const {
+  if (first_cell < 0 || first_cell > n_cells())
+    throw InputError("MatrixReader::seek: cell " + std::to_string(first_cell + 1) + " is not within the " +
+                     std::to_string(n_cells()) + " cells of " + path_);
+  return first_cell;
+}
+
 bool ReaderBase::begin_chunk(io::CellChunk& chunk, Index max_cells, bool keep_buffers) {
   if (max_cells < 1) throw InputError("MatrixReader::next_chunk: max_cells must be >= 1, got " + std::to_string(max_cells));
   chunk.first_cell = next_cell_;

@@ -49,6 +49,8 @@ class ReaderBase : public io::MatrixReader {
   /// Starts a chunk of min(max_cells, cells left) cells at next_cell_; false (the chunk emptied)
   /// when none are left. Its indptr, indices and values are emptied unless keep_buffers.
   bool begin_chunk(io::CellChunk& chunk, Index max_cells, bool keep_buffers = false);
+  /// first_cell when it is a cell number seek() takes; InputError otherwise.
+  Index checked_seek(Index first_cell) const;
   std::string path_;
   std::vector<std::string> gene_names_;
   std::vector<std::string> cell_ids_;

@@ -122,6 +122,11 @@ SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& a
                      std::to_string(n_cells) + " cells of " + reader.path());
   io::CellChunk chunk;
   Index position = 0;  // cells of the input passed so far
+  if (begin > 0) {  // a shard: the reader jumps to its first cell where it can
+    reader.seek(begin);
+    acc.skip(begin - acc.cells_seen());
+    position = begin;
+  }
   while (position < end && reader.next_chunk(chunk, chunk_cells)) {
     const Index c0 = chunk.first_cell, c1 = c0 + chunk.n_cells;
     position = c1;

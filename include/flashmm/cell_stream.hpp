@@ -55,7 +55,8 @@ class CellStreamAccumulator {
 
 /// Streams the cells of `reader` from its first cell, in chunks of at most chunk_cells, into
 /// `acc`, in one pass over the data; only cells [begin, end) are added (end < 0: to the last),
-/// the others skipped as shards skip them. progress(cells passed) is called after each chunk.
+/// the others skipped as shards skip them (the reader seeks to cell `begin`, so a reader that
+/// can jump there reads only the shard's cells). progress(cells passed) is called after each chunk.
 /// Returns acc.finish(). Throws what the reader and the accumulator throw.
 SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& acc, Index chunk_cells, Index begin = 0,
                               Index end = -1, const std::function<void(Index)>& progress = {});

@@ -112,6 +112,10 @@ class MatrixReader {
   virtual bool next_chunk(CellChunk& chunk, Index max_cells) = 0;
   /// Starts again from the first cell.
   virtual void rewind() = 0;
+  /// Moves to cell first_cell (0 <= first_cell <= n_cells()), from where the next chunk starts:
+  /// a shard of the cells (sumstats --cell-range, a rank of an MPI job) reads only its own. The
+  /// default rewinds and reads the cells before it; readers that can jump there do.
+  virtual void seek(Index first_cell);
 };
 
 /// Opens a matrix, detecting its format:
