@@ -16,7 +16,13 @@ std::string run_summary(const LmmFit& fit, const DeTable& table) {
   char cut[16];
   std::snprintf(cut, sizeof cut, "%g", kSummaryFdr);
   out += std::string("; DE genes at FDR < ") + cut + ":";
+  // A line, not a table: the first tests, and how many more (de.tsv has them all).
+  constexpr std::size_t kShown = 12;
   for (std::size_t t = 0; t < table.tests.size(); ++t) {
+    if (t == kShown) {
+      out += ", and " + std::to_string(table.tests.size() - kShown) + " more tests (de.tsv)";
+      break;
+    }
     const DeTest& test = table.tests[t];
     Index calls = 0;
     for (Index g = 0; g < test.fdr.size(); ++g) calls += test.fdr(g) < kSummaryFdr;  // NaN: not a call
