@@ -111,7 +111,7 @@ void add_cell_totals(Metadata& metadata, io::MatrixReader& reader, const std::ve
   std::string what;
   for (const auto& n : names) what += (what.empty() ? "" : " and ") + n;
   Stage stage("computing " + what + " (a first pass over the data)", reader.n_cells(), "cells", quiet);
-  CellTotalColumns totals = compute_cell_totals(reader, chunk_cells, [&](Index done) { stage.update(done); });
+  CellTotalColumns totals = compute_cell_totals(reader, chunk_cells, [&](ProgressStage, Index done, Index) { stage.update(done); });
   stage.finish();
   for (const auto& name : names) {
     MetadataColumn c;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <stdexcept>
 
 namespace flashmm::cli {
 
@@ -14,6 +15,12 @@ void add_sumstats(CLI::App& app);
 void add_merge(CLI::App& app);
 void add_fit(CLI::App& app);
 void add_test(CLI::App& app);
+
+/// A command-line usage error found after parsing (options that must come together): exit
+/// status 2, as CLI11's own.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// Runs the callback of the subcommand that was parsed.
 void run_selected(CLI::App& app);

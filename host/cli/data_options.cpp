@@ -139,7 +139,8 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
                             parse_device(o.run.device));
   SummaryStats stats;
   try {
-    stats = accumulate_cells(*reader, acc, o.chunk_cells, share.begin, share.end, [&](Index done) { stage.update(done); });
+    stats = accumulate_cells(*reader, acc, o.chunk_cells, share.begin, share.end,
+                             [&](ProgressStage, Index done, Index) { stage.update(done); });
   } catch (const ExpressionValueError& e) {
     std::string counts;  // the input's matrices that hold counts, as the flags that read them
     for (const auto& m : reader->count_matrices()) {

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
 #include "cli/fit_options.hpp"
+#include "cli/help.hpp"
 #include "cli/output_dir.hpp"
 #include "dist/communicator.hpp"
 
@@ -27,7 +28,7 @@ void run_de(const DeOptions& o) {
   io::StatsProvenance prov;
   // A typo in a contrast should not cost a pass over the data: check them once the names are known.
   const SummaryStats stats = stream_summary_stats(
-      o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.fit.contrasts); }, &prov);
+      o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.data.fixed, o.fit); }, &prov);
   fit_and_write(stats, o.fit, o.data.run,
                 model_provenance(o.data.input, prov), out ? &*out : nullptr);
 }
@@ -39,6 +40,7 @@ void add_de(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("de", "Differential expression: fit the LMM to every gene and test");
   add_data_options(sub, o->data);
   add_fit_options(sub, o->fit);
+  sub->footer(de_help());
   set_action(sub, [o] { run_de(*o); });
 }
 

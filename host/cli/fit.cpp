@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/fit_options.hpp"
+#include "cli/help.hpp"
 #include "cli/output_dir.hpp"
 #include "dist/agreement.hpp"
 #include "dist/communicator.hpp"
@@ -26,7 +27,7 @@ void run_fit(const FitCommandOptions& o) {
   if (dist::world().root()) out.emplace(o.fit.out, fit_output_names(), o.fit.force);
   io::StatsProvenance prov;
   const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
-  tests_for(stats.fixed_names, o.fit.contrasts);
+  tests_for(stats.fixed_names, prov.fixed_formula, o.fit);
   dist::checkpoint();
   fit_and_write(stats, o.fit, o.run,
                 model_provenance(o.stats, prov), out ? &*out : nullptr);
@@ -40,6 +41,7 @@ void add_fit(CLI::App& app) {
   sub->add_option("stats", o->stats, "Summary-statistics file")->required();
   add_fit_options(sub, o->fit);
   add_run_options(sub, o->run);
+  sub->footer(fit_help());
   set_action(sub, [o] { run_fit(*o); });
 }
 

@@ -10,6 +10,7 @@
 #include "cli/option_checks.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/progress.hpp"
+#include "cli/run_summary.hpp"
 #include "dist/communicator.hpp"
 #include "dist/fit_gather.hpp"
 #include "dist/gene_split.hpp"
@@ -34,7 +35,8 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
       ->delimiter(',')
       ->take_all();
   sub->add_option("--df", o.df,
-                  "Degrees of freedom of the t tests: residual (n - p, FLASHMM) or satterthwaite (lmerTest)")
+                  "Degrees of freedom of the t tests: satterthwaite (lmerTest's; honest for a treatment that varies "
+                  "between samples only) or residual (n - p: FLASHMM's tables exactly)")
       ->capture_default_str()
       ->check(CLI::IsMember({"residual", "satterthwaite"}));
   sub->add_flag("--robust", o.robust,
@@ -42,13 +44,13 @@ void add_fit_options(CLI::App* sub, FitOptions& o) {
                 "without an unconstrained maximum are fitted with variance components >= 0 (status "
                 "converged_nonnegative)");
   sub->add_flag("--nonnegative", o.nonnegative, "Keep variance components >= 0 (lme4's boundary); implies --robust");
+  add_test_selection_options(sub, o.tests);
   add_gene_filter_options(sub, o.genes);
   sub->add_flag("--fim-beta", o.fim_beta,
                 "Also write the Fisher information of the fixed effects into fit.h5 (as large as cov, and its "
                 "inverse up to rounding)");
-  sub->add_option("--out", o.out, "Output directory")->required();
+  sub->add_option("-o,--out", o.out, "Output directory")->required();
   sub->add_flag("--force", o.force, "Replace results already in --out");
-  sub->footer(kOutputDirHelp);
 }
 
 namespace {
@@ -73,13 +75,9 @@ const std::vector<std::string>& fit_output_names() {
   return names;
 }
 
-std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts) {
-  std::vector<Contrast> tests = coefficient_contrasts(fixed_names);
-  // parse_contrasts lets a contrast take a coefficient's name only when it is that coefficient,
-  // which is tested already.
-  for (auto& c : parse_contrasts(contrasts, fixed_names))
-    if (std::find(fixed_names.begin(), fixed_names.end(), c.name) == fixed_names.end()) tests.push_back(std::move(c));
-  return tests;
+std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::string& fixed_formula,
+                                const FitOptions& o) {
+  return reported_tests(fixed_names, fixed_formula, o.contrasts, o.tests);
 }
 
 io::FitProvenance model_provenance(const std::string& input, const io::StatsProvenance& stats) {
@@ -96,7 +94,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
                    OutputDir* out) {
   const int threads = run.threads;
   const bool quiet = run.quiet;
-  const std::vector<Contrast> tests = tests_for(stats.fixed_names, o.contrasts);
+  const std::vector<Contrast> tests = tests_for(stats.fixed_names, provenance["fixed"], o);
   LmmOptions lo = lmm_options(o, run);
   const GeneSelection genes = select_genes(stats.gene_names, nonzero_cells(stats), stats.n, o.genes);
   show_notes(genes.notes, quiet);
@@ -105,22 +103,24 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   const std::vector<int> owner = dist::share_genes(fitted_genes(stats, lo.skip_genes), dist::world().size());
   const LmmOptions all = lo;
   lo.skip_genes = dist::skip_others(lo.skip_genes, owner, dist::world().rank());
-  Stage stage("fitting", stats.genes(), "genes", quiet);
-  lo.progress = [&stage](Index done) { stage.update(done); };
+  StageSequence stages(quiet, "reading", "writing " + (out != nullptr ? out->path().string() : std::string()));
+  lo.progress = stages.callback();
+  stages(ProgressStage::fitting, 0, stats.genes());
   LmmFit fit = fit_lmm(stats, lo);
   dist::gather_fit(fit, owner, all, o.fim_beta);
   if (out == nullptr) return;  // a rank other than 0: its genes are with rank 0
+  // The contrasts' own Satterthwaite df (the coefficients' come with the fit).
+  if (lo.df == DfMethod::satterthwaite) stages(ProgressStage::df, 0, fit.n_genes());
   const DeTable table = de_table(fit, tests, lo.df, Alternative::two_sided, threads);
-  Index converged = 0;
-  for (Index g = 0; g < fit.n_genes(); ++g) converged += fit.converged(g);
-  stage.finish(std::to_string(converged) + " of " + std::to_string(fit.n_genes()) + " genes converged");
+  if (lo.df == DfMethod::satterthwaite) stages(ProgressStage::df, fit.n_genes(), fit.n_genes());
+  stages.finish();
   show_notes(fit.notes, quiet);
   show_warnings(fit.warnings, quiet);
 
-  Stage writing("writing " + out->path().string(), 0, "", quiet);
-  write_fit_results(*out, fit, table, fit_provenance(std::move(provenance), o), o, threads);
+  write_fit_results(*out, fit, table, fit_provenance(std::move(provenance), o), o, threads, stages.callback());
   out->commit();
-  writing.finish();
+  stages.finish();
+  show_summary(run_summary(fit, table), quiet);
 }
 
 }  // namespace flashmm::cli

@@ -11,6 +11,7 @@
 
 #include "cli/gene_selection.hpp"
 #include "cli/run_options.hpp"
+#include "cli/test_selection.hpp"
 
 #include <string>
 #include <vector>
@@ -23,13 +24,14 @@ struct FitOptions {
   int max_iter = 50;
   double epsilon = 1e-5;
   std::vector<double> theta0;
-  std::string df = "residual";
+  std::string df = "satterthwaite";  ///< as lmerTest; "residual": FLASHMM's n - p
   bool robust = false;
   bool nonnegative = false;
   bool fim_beta = false;  ///< write the Fisher information of beta into fit.h5
   std::string out;
   bool force = false;
   GeneFilterOptions genes;  ///< --min-cells, --min-fraction, --gene-list
+  TestSelection tests;      ///< --test, --nuisance: the tests de.tsv and top.tsv report
 };
 
 /// Registers the fit, test and output options on a subcommand.
@@ -38,8 +40,10 @@ void add_fit_options(CLI::App* sub, FitOptions& o);
 /// The files a fit writes into --out (checked for overwriting before any work).
 const std::vector<std::string>& fit_output_names();
 
-/// Every coefficient plus the --contrast expressions, checked against the design's names.
-std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::vector<std::string>& contrasts);
+/// The reported tests (test_selection.hpp) of a model with these coefficients and fixed
+/// formula: --test, --contrast and --nuisance, checked against the design's names.
+std::vector<Contrast> tests_for(const std::vector<std::string>& fixed_names, const std::string& fixed_formula,
+                                const FitOptions& o);
 
 /// What fit.h5 records of the model: input, fixed, random (joined by "; "), transform, and the
 /// subset and matrix where the statistics record them.

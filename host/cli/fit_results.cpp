@@ -4,6 +4,7 @@
 
 #include "cli/fit_tables.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace flashmm::cli {
@@ -31,15 +32,39 @@ io::FitProvenance fit_provenance(io::FitProvenance model, const FitOptions& o) {
   model["df"] = o.df;
   model["robust"] = o.robust ? "true" : "false";
   model["nonnegative"] = o.nonnegative ? "true" : "false";
+  model["contrasts"] = provenance_text(o.contrasts);
+  model["test"] = provenance_text(o.tests.patterns);
+  model["nuisance"] = provenance_text(o.tests.nuisance);
   return model;
 }
 
+std::string provenance_text(const std::vector<std::string>& values) {
+  std::string s;
+  for (const auto& v : values) s += (s.empty() ? "" : "\n") + v;
+  return s;
+}
+
+std::vector<std::string> provenance_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (!text.empty() && start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
-                       const FitOptions& o, int threads) {
+                       const FitOptions& o, int threads, const ProgressCallback& progress) {
   io::FitFileOptions file_options;
   file_options.fim_beta = o.fim_beta;
-  write_results(out, fit, table, fit_output_names().back(),
-                [&](const std::string& path) { io::write_fit(path, fit, provenance, file_options); }, threads);
+  DeTableInfo info;
+  if (const auto it = provenance.find("transform"); it != provenance.end()) info.transform = it->second;
+  info.df = o.df == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
+  write_results(out, fit, table, info, fit_output_names().back(),
+                [&](const std::string& path) { io::write_fit(path, fit, provenance, file_options); }, threads,
+                progress);
 }
 
 }  // namespace flashmm::cli

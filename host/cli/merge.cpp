@@ -4,6 +4,7 @@
 #include <flashmm/io/stats_merge.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "cli/output_file.hpp"
 
 #include <algorithm>
@@ -50,7 +51,7 @@ void add_merge(CLI::App& app) {
       CLI::ExistingFile);
   sub->add_option("-o,--out", o->out, "Output file (.h5)")->required();
   sub->add_flag("--force", o->force, "Replace the output file if it exists");
-  sub->footer(kOutputFileHelp);
+  sub->footer(merge_help());
   set_action(sub, [o] { run_merge(*o); });
 }
 

@@ -6,6 +6,7 @@
 #include <flashmm/simulate.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/output_file.hpp"
@@ -163,15 +164,12 @@ void add_simulate(CLI::App& app) {
   sub->add_option("--chunk-cells", o->chunk_cells, "Cells simulated per block")->capture_default_str()->check(
       whole_number(1));
   sub->add_flag("--quiet", o->quiet, "No message on stderr");
-  sub->add_option("--out", o->out,
+  sub->add_option("-o,--out", o->out,
                   "FILE.h5ad (with FILE.truth.tsv beside it), or a folder for 10x output (matrix.mtx.gz, "
                   "features.tsv.gz, barcodes.tsv.gz, metadata.csv, truth.tsv)")
       ->required();
   sub->add_flag("--force", o->force, "Replace an earlier simulation's files");
-  sub->footer(std::string("Output: FILE.h5ad and FILE.truth.tsv are published as a pair, the .h5ad renamed into place "
-                          "last, under the rules below (for -o FILE); a 10x folder is published as a whole, as the "
-                          "results of de.\n") +
-              kOutputFileHelp + "\n" + kOutputDirHelp);
+  sub->footer(simulate_help());
   set_action(sub, [o] { run_simulate(*o); });
 }
 

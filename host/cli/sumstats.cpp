@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/data_options.hpp"
+#include "cli/help.hpp"
 #include "cli/output_file.hpp"
 #include "dist/communicator.hpp"
 
@@ -47,7 +48,7 @@ void add_sumstats(CLI::App& app) {
                   " merge to exactly the statistics of all cells at once (others to rounding)");
   sub->add_option("-o,--out", o->out, "Output file (.h5)")->required();
   sub->add_flag("--force", o->force, "Replace the output file if it exists");
-  sub->footer(kOutputFileHelp);
+  sub->footer(sumstats_help());
   set_action(sub, [o] { run_sumstats(*o); });
 }
 

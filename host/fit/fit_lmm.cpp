@@ -173,7 +173,7 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
       stop(static_cast<std::size_t>(G), static_cast<unsigned char>(GeneStatus::max_iter));
   const ScoringArrays scored{fit.theta.data(), fit.dlogL.data(), fit.fim_theta.data(), logdet.data(),
                              fit.niter.data(), finite.data(), k1, loglik.data(), stop.data(), fallback.data()};
-  ProgressReport progress(options.progress, 2);
+  ProgressReport progress(options.progress, 2, G);
   const ScoringInput input{active.data(), s_start.data()};
   scorer.score(*ctx, options, input, scored, progress);
 
@@ -200,11 +200,15 @@ LmmFit run_fit(std::shared_ptr<const FitContext> ctx, const LmmOptions& options,
   });
   // The fixed-effects step of every active gene, where the scorer says.
   scorer.fixed_effects(*ctx, options, input, scored, fit, progress);
+  if (options.progress) options.progress(ProgressStage::fitting, G, G);
 
   fit.context = std::move(ctx);
   // Satterthwaite df, unless the scorer's fixed-effects step computed them (the device, one component).
-  if (options.df == DfMethod::satterthwaite && fit.df_method != DfMethod::satterthwaite)
+  if (options.df == DfMethod::satterthwaite && fit.df_method != DfMethod::satterthwaite) {
+    if (options.progress) options.progress(ProgressStage::df, 0, G);
     use_satterthwaite(fit, options.threads);
+    if (options.progress) options.progress(ProgressStage::df, G, G);
+  }
   add_fit_warnings(fit, options);
   return fit;
 }

@@ -1,5 +1,7 @@
 #include <flashmm/de_table.hpp>
 
+#include "fit/fit_context.hpp"
+
 #include <cmath>
 
 namespace flashmm {
@@ -11,6 +13,14 @@ DeTable make_table(const LmmFit& fit, const ContrastTests& tests) {
   table.genes = fit.gene_names;
   const Index G = fit.n_genes();
   for (Index g = 0; g < G; ++g) table.converged.push_back(fit.converged(g));
+  table.mean = table.nonzero_fraction = Eigen::VectorXd::Constant(G, std::nan(""));
+  if (fit.context && fit.context->stats().n > 0) {
+    // Accumulated with the statistics, in the same pass over the cells.
+    const SummaryStats& s = fit.context->stats();
+    const auto n = static_cast<double>(s.n);
+    if (s.Ysum.size() == G) table.mean = s.Ysum / n;
+    if (s.nnz.size() == G) table.nonzero_fraction = s.nnz.cast<double>() / n;
+  }
   for (std::size_t m = 0; m < tests.names.size(); ++m) {
     const auto row = static_cast<Index>(m);
     DeTest t;

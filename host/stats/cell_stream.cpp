@@ -114,7 +114,7 @@ SummaryStats CellStreamAccumulator::finish() {
 }
 
 SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& acc, Index chunk_cells, Index begin,
-                              Index end, const std::function<void(Index)>& progress) {
+                              Index end, const ProgressCallback& progress) {
   const Index n_cells = reader.n_cells(), n_genes = reader.n_genes();
   if (end < 0) end = n_cells;
   if (begin < 0 || end > n_cells || begin > end)
@@ -143,14 +143,14 @@ SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& a
     } else {
       acc.add(c0, chunk.view(n_genes));
     }
-    if (progress) progress(std::min(c1, end) - begin);
+    if (progress) progress(ProgressStage::reading, std::min(c1, end) - begin, end - begin);
   }
   acc.skip(n_cells - acc.cells_seen());
   return acc.finish();
 }
 
 CellTotalColumns compute_cell_totals(io::MatrixReader& reader, Index chunk_cells,
-                                     const std::function<void(Index)>& progress) {
+                                     const ProgressCallback& progress) {
   const auto n = static_cast<std::size_t>(reader.n_cells());
   CellTotalColumns out{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
   io::CellChunk chunk;
@@ -166,7 +166,7 @@ CellTotalColumns compute_cell_totals(io::MatrixReader& reader, Index chunk_cells
       out.libsize[cell] = s;
       out.nfeatures[cell] = nz;
     }
-    if (progress) progress(chunk.first_cell + chunk.n_cells);
+    if (progress) progress(ProgressStage::reading, chunk.first_cell + chunk.n_cells, reader.n_cells());
   }
   reader.rewind();
   return out;

@@ -5,6 +5,7 @@
 #include <flashmm/device.hpp>
 #include <flashmm/formula.hpp>
 #include <flashmm/io/matrix_reader.hpp>
+#include <flashmm/progress.hpp>
 #include <flashmm/summary_stats.hpp>
 
 #include <functional>
@@ -56,19 +57,21 @@ class CellStreamAccumulator {
 /// Streams the cells of `reader` from its first cell, in chunks of at most chunk_cells, into
 /// `acc`, in one pass over the data; only cells [begin, end) are added (end < 0: to the last),
 /// the others skipped as shards skip them (the reader seeks to cell `begin`, so a reader that
-/// can jump there reads only the shard's cells). progress(cells passed) is called after each chunk.
+/// can jump there reads only the shard's cells). progress(reading, cells added, end - begin) is
+/// called after each chunk.
 /// Returns acc.finish(). Throws what the reader and the accumulator throw.
 SummaryStats accumulate_cells(io::MatrixReader& reader, CellStreamAccumulator& acc, Index chunk_cells, Index begin = 0,
-                              Index end = -1, const std::function<void(Index)>& progress = {});
+                              Index end = -1, const ProgressCallback& progress = {});
 
 /// The cell totals of every cell of `reader`, n_cells() values each: libsize (the sum of a
 /// cell's values) and nfeatures (its nonzero entries), as CellStreamAccumulator computes them.
 /// One pass over the data, from the first cell; the reader is rewound after it. For designs
 /// that need a total of every cell first (cell_totals_use(): scale(libsize), a subset).
+/// progress(reading, cells passed, n_cells()) is called after each chunk.
 struct CellTotalColumns {
   std::vector<double> libsize, nfeatures;
 };
 CellTotalColumns compute_cell_totals(io::MatrixReader& reader, Index chunk_cells,
-                                     const std::function<void(Index)>& progress = {});
+                                     const ProgressCallback& progress = {});
 
 }  // namespace flashmm

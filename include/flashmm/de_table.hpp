@@ -19,6 +19,10 @@ struct DeTest {
 struct DeTable {
   std::vector<std::string> genes;
   std::vector<bool> converged;  ///< per gene
+  /// Per gene (G), over the model's cells: the mean of the modelled values (Ysum / n: on the
+  /// log2(1 + count) scale with the default transform, as limma's AveExpr) and the fraction of
+  /// cells with a nonzero count (nnz / n). NaN where the fit keeps no statistics.
+  Eigen::VectorXd mean, nonzero_fraction;
   std::vector<DeTest> tests;
 };
 

@@ -36,6 +36,22 @@ struct FormulaTerms {
 /// with a caret `^` under the problem.
 FormulaTerms parse_formula(const std::string& formula);
 
+/// The term of the fixed formula that a coefficient (a column of X) belongs to.
+struct CoefficientTerm {
+  std::string term;                    ///< R's term label, "cls:trt"; "(Intercept)" for the intercept
+  std::vector<std::string> variables;  ///< the term's variables as R deparses them: "log(libsize)", "cls"
+  std::vector<std::string> columns;    ///< the metadata columns (and cell totals) they read: "libsize", "cls"
+};
+
+/// Per coefficient of `fixed_names` (the p column names DesignBuilder gives `fixed_formula`,
+/// e.g. read back from a statistics or fit file), its term: R names a term's column by its
+/// variables joined by ':', each followed by its level where it is a factor (`cls1:trtB` of
+/// `cls:trt`), and orders the columns term by term. A name that fits no term (which the
+/// builder does not produce) gets a term of its own name with no variables. Throws ParseError
+/// for a formula that does not parse.
+std::vector<CoefficientTerm> coefficient_terms(const std::string& fixed_formula,
+                                               const std::vector<std::string>& fixed_names);
+
 /// The per-cell totals of the expression data that formulas may use without a metadata column:
 /// `libsize` (the sum of a cell's values before any transform) and `nfeatures` (its nonzero
 /// entries).

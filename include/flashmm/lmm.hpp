@@ -3,6 +3,7 @@
 // variance components, then the fixed-effects step, per gene.
 #include <flashmm/device.hpp>
 #include <flashmm/summary_stats.hpp>
+#include <flashmm/progress.hpp>
 #include <flashmm/types.hpp>
 
 #include <cstdint>
@@ -97,9 +98,10 @@ struct LmmOptions {
   /// Genes not to fit: empty, or one entry per gene, nonzero = leave the gene out (status
   /// filtered, results NA; left out of every FDR).
   std::vector<std::uint8_t> skip_genes;
-  /// Called now and then with the number of genes fitted so far (from any thread, never
-  /// concurrently); for progress displays. May be empty.
-  std::function<void(Index genes_done)> progress;
+  /// Progress of the fit (ProgressStage::fitting, genes fitted so far, genes) and of the
+  /// Satterthwaite df (ProgressStage::df, at its start and end), for progress displays; see
+  /// flashmm/progress.hpp. May be empty.
+  ProgressCallback progress;
 };
 
 /// Results of fitting every gene. Per-gene arrays have one column per gene. Matrices stored

@@ -12,7 +12,8 @@ from ._result import DEResult
 DEFAULT_CHUNK_CELLS = 20000
 
 
-def de(data, fixed, random, *, contrasts=None, layer=None, use_raw=False, method="reml", df="residual",
+def de(data, fixed, random, *, contrasts=None, test=None, nuisance=None, layer=None, use_raw=False, method="reml",
+       df="satterthwaite",
        robust=False, nonnegative=False, transform="log2p1", max_iter=50, epsilon=1e-5, device="auto", threads=0,
        chunk_cells=DEFAULT_CHUNK_CELLS, progress=True, theta0=None, metadata=None, categorical=None,
        gene_column=None, genes=None, cells=None):
@@ -29,9 +30,14 @@ def de(data, fixed, random, *, contrasts=None, layer=None, use_raw=False, method
     random: a random-effects formula or a list of them, one per variance component (``"~ 0 + sam"``).
     ``libsize`` and ``nfeatures`` are computed from the counts when obs lacks them.
     contrasts: "[NAME=]EXPR" over the coefficients' names, a list of them, or a dict {NAME: EXPR}.
+    test, nuisance: which tests ``table`` reports, as the program's --test and --nuisance: with
+    test (names or patterns, ``"cls*:trtB"``) the coefficients that match plus every contrast;
+    else the contrasts when given; else every coefficient whose term involves a variable not in
+    nuisance (``nuisance=["libsize", "cls"]``). Every coefficient stays in ``coef``/``se``/``p``.
     categorical: metadata columns to treat as categorical.
 
-    method 'reml' or 'ml'; df 'residual' (n - p, FLASHMM) or 'satterthwaite' (lmerTest's);
+    method 'reml' or 'ml'; df 'satterthwaite' (lmerTest's, the default) or 'residual' (n - p:
+    FLASHMM's tables exactly);
     robust: a safeguarded optimizer where FLASHMM's Fisher scoring fails; nonnegative: variance
     components >= 0 (lme4's boundary); transform 'log2p1' (log2(1 + x) of counts) or 'none';
     device 'auto' (the GPU when usable), 'cpu' or 'gpu'; threads 0 = all cores; progress: True (a
@@ -51,7 +57,7 @@ def de(data, fixed, random, *, contrasts=None, layer=None, use_raw=False, method
                                  threads=threads, device=device, categorical=recode, contrasts=contrasts,
                                  matrix=matrix_of(layer, use_raw))
         fo = fit_options(contrasts=contrasts, method=method, df=df, robust=robust, nonnegative=nonnegative,
-                         max_iter=max_iter, epsilon=epsilon, theta0=theta0)
+                         max_iter=max_iter, epsilon=epsilon, theta0=theta0, test=test, nuisance=nuisance)
         model = _flashmm.model_provenance(what, fixed, formulas(random), transform, matrix_of(layer, use_raw))
         with session(progress) as s:
             fit = _flashmm.de(source, gene_names, meta, request, fo, run_options(threads=threads, device=device),
@@ -143,13 +149,13 @@ def merge(*stats, out=None, force=False):
     return merged
 
 
-def fit(stats, *, contrasts=None, method="reml", df="residual", robust=False, nonnegative=False, max_iter=50,
-        epsilon=1e-5, theta0=None, device="auto", threads=0, progress=True):
+def fit(stats, *, contrasts=None, test=None, nuisance=None, method="reml", df="satterthwaite", robust=False,
+        nonnegative=False, max_iter=50, epsilon=1e-5, theta0=None, device="auto", threads=0, progress=True):
     """Fits and tests from summary statistics alone, as ``flashmm fit``: stats is a SummaryStats or the
     path of a file of sumstats/merge; the other arguments as for de. Returns a DEResult."""
     s, path = _stats_of(stats)
     fo = fit_options(contrasts=contrasts, method=method, df=df, robust=robust, nonnegative=nonnegative,
-                     max_iter=max_iter, epsilon=epsilon, theta0=theta0)
+                     max_iter=max_iter, epsilon=epsilon, theta0=theta0, test=test, nuisance=nuisance)
     model = _flashmm.model_provenance(path or "<summary statistics in memory>", s.fixed, list(s.random), s.transform,
                                       s.matrix)
     with session(progress) as sess:

@@ -53,9 +53,23 @@ def contrast_specs(contrasts):
     return [str(c) for c in contrasts]
 
 
-def fit_options(*, contrasts, method, df, robust, nonnegative, max_iter, epsilon, theta0):
+def names(name, value):
+    """A list keyword given as None, one string or a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    out = list(value)
+    if not all(isinstance(v, str) for v in out):
+        raise OptionError(f"{name} must be a name or a list of names (argument {name}=)", name)
+    return out
+
+
+def fit_options(*, contrasts, method, df, robust, nonnegative, max_iter, epsilon, theta0, test=None, nuisance=None):
     o = _flashmm.FitOptions()
     o.contrasts = contrast_specs(contrasts)
+    o.test = names("test", test)
+    o.nuisance = names("nuisance", nuisance)
     o.method = choice("method", method)
     o.df = choice("df", df)
     o.robust = bool(robust)

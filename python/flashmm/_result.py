@@ -8,7 +8,7 @@ import pandas as pd
 from ._errors import InputError, missing_files
 from ._options import contrast_specs, df_method
 
-TABLE_COLUMNS = ["gene", "test", "coef", "se", "t", "df", "p", "fdr", "converged"]
+TABLE_COLUMNS = ["gene", "test", "coef", "se", "t", "df", "p", "fdr", "mean", "nonzero_fraction", "converged"]
 
 
 def _long_table(d):
@@ -20,6 +20,8 @@ def _long_table(d):
     columns = {"gene": np.repeat(genes, m), "test": np.tile(names, n)}
     for k, col in enumerate(TABLE_COLUMNS[2:8], start=1):
         columns[col] = np.stack([t[k] for t in tests], axis=1).ravel() if m else np.empty(0)
+    for col in ("mean", "nonzero_fraction"):
+        columns[col] = np.repeat(np.asarray(d[col], dtype=np.float64), m)
     columns["converged"] = np.repeat(np.asarray(d["converged"], dtype=bool), m)
     return pd.DataFrame(columns, columns=TABLE_COLUMNS)
 
@@ -29,9 +31,12 @@ class DEResult:
 
     Tables (pandas, one row per gene unless said, indexed by gene as the program's files):
 
-    - ``table``: de.tsv, one row per gene and test (every coefficient, then the contrasts):
-      gene, test, coef, se, t, df, p, fdr (Benjamini-Hochberg within each test, over converged
-      genes), converged;
+    - ``table``: de.tsv, one row per gene and reported test (the coefficients ``test`` or
+      ``nuisance`` select, then the contrasts): gene, test, coef (a difference on the log2(1 +
+      count) scale: the log2 fold change of 1 + count), se, t, df, p, fdr (Benjamini-Hochberg
+      within each test, over converged genes), mean (of log2(1 + count) over the model's cells,
+      limma's AveExpr), nonzero_fraction (of the model's cells), converged;
+    - ``top``: top.tsv, the rows of ``table`` of converged genes sorted by p (limma's topTable);
     - ``genes``: genes.tsv (niter, converged, logLik, df, status) and the variance components
       (one column per component, then ``residual``);
     - ``coef``, ``se``, ``t``, ``p``, ``df``: one column per fixed-effect coefficient;
@@ -104,6 +109,12 @@ class DEResult:
         if self._table is None:
             self._table = _long_table(self._fit.table())
         return self._table
+
+    @property
+    def top(self):
+        """top.tsv: the rows of ``table`` of the converged genes sorted by p (ties in table's order)."""
+        t = self.table[self.table["converged"]]
+        return t.sort_values("p", kind="stable", na_position="last").reset_index(drop=True)
 
     @property
     def coef(self):

@@ -28,10 +28,12 @@ namespace {
 template <class Stats>
 FitHolder run_fit(Stats&& stats, const cli::FitOptions& o, const cli::RunOptions& run, io::FitProvenance model,
                   Session& session) {
-  const std::vector<Contrast> tests = cli::tests_for(stats.fixed_names, o.contrasts);
+  const auto fixed = model.find("fixed");
+  const std::vector<Contrast> tests =
+      cli::tests_for(stats.fixed_names, fixed == model.end() ? std::string() : fixed->second, o);
   LmmOptions lo = cli::lmm_options(o, run);
   const Index genes = stats.genes();
-  lo.progress = session.progress_callback("fitting", genes);
+  lo.progress = session.progress_callback();
   FitHolder h;
   auto fit = std::make_shared<LmmFit>(fit_lmm(std::forward<Stats>(stats), lo));
   session.note(fit->notes);
@@ -54,6 +56,8 @@ py::dict table_dict(const DeTable& t) {
     tests.append(py::make_tuple(test.name, vector(test.coef), vector(test.se), vector(test.t), vector(test.df),
                                 vector(test.p), vector(test.fdr)));
   d["tests"] = tests;
+  d["mean"] = vector(t.mean);
+  d["nonzero_fraction"] = vector(t.nonzero_fraction);
   return d;
 }
 
@@ -70,6 +74,9 @@ cli::FitOptions options_from(const io::FitProvenance& p, const LmmFit& fit) {
   o.df = to_string(fit.df_method);
   if (const auto* v = get("robust")) o.robust = *v == "true";
   if (const auto* v = get("nonnegative")) o.nonnegative = *v == "true";
+  if (const auto* v = get("contrasts")) o.contrasts = cli::provenance_list(*v);
+  if (const auto* v = get("test")) o.tests.patterns = cli::provenance_list(*v);
+  if (const auto* v = get("nuisance")) o.tests.nuisance = cli::provenance_list(*v);
   return o;
 }
 
@@ -87,7 +94,13 @@ void bind_fit(py::module_& m) {
       .def_readwrite("theta0", &cli::FitOptions::theta0)
       .def_readwrite("df", &cli::FitOptions::df)
       .def_readwrite("robust", &cli::FitOptions::robust)
-      .def_readwrite("nonnegative", &cli::FitOptions::nonnegative);
+      .def_readwrite("nonnegative", &cli::FitOptions::nonnegative)
+      .def_property(
+          "test", [](const cli::FitOptions& o) { return o.tests.patterns; },
+          [](cli::FitOptions& o, std::vector<std::string> v) { o.tests.patterns = std::move(v); })
+      .def_property(
+          "nuisance", [](const cli::FitOptions& o) { return o.tests.nuisance; },
+          [](cli::FitOptions& o, std::vector<std::string> v) { o.tests.nuisance = std::move(v); });
   py::class_<cli::RunOptions>(m, "RunOptions")
       .def(py::init<>())
       .def_readwrite("threads", &cli::RunOptions::threads)
@@ -203,7 +216,9 @@ void bind_fit(py::module_& m) {
         io::FitProvenance prov;
         auto fit = std::make_shared<LmmFit>(io::read_fit(path, &prov));
         h.options = options_from(prov, *fit);
-        h.table = de_table(*fit, coefficient_contrasts(fit->fixed_names));
+        const auto fixed = prov.find("fixed");
+        h.table = de_table(*fit, cli::tests_for(fit->fixed_names, fixed == prov.end() ? std::string() : fixed->second,
+                                                h.options));
         h.model = std::move(prov);
         h.fit = std::move(fit);
         return h;

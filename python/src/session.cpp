@@ -64,8 +64,8 @@ void Session::checkpoint(const std::string& stage, Index done, Index total, bool
   }
 }
 
-std::function<void(Index)> Session::progress_callback(std::string stage, Index total) {
-  return [this, stage = std::move(stage), total](Index done) { checkpoint(stage, done, total); };
+ProgressCallback Session::progress_callback() {
+  return [this](ProgressStage stage, Index done, Index total) { checkpoint(to_string(stage), done, total); };
 }
 
 void Session::raise_saved() {

@@ -4,6 +4,7 @@
 // Python callable; and Ctrl-C. The heavy work runs without the GIL (run()); checkpoints on the
 // calling thread take it back now and then to run Python's signal handlers, so that a
 // KeyboardInterrupt stops the work at the next checkpoint on any thread.
+#include <flashmm/progress.hpp>
 #include <flashmm/types.hpp>
 
 #include <pybind11/pybind11.h>
@@ -44,8 +45,9 @@ class Session {
   /// Called without the GIL. On the calling thread: runs Python's signal handlers and the progress
   /// callable (throttled unless final); on any thread: throws Interrupted once either raised.
   void checkpoint(const std::string& stage, Index done, Index total, bool final = false);
-  /// A callback for LmmOptions::progress (genes done), reporting stage `stage` out of `total`.
-  std::function<void(Index)> progress_callback(std::string stage, Index total);
+  /// A callback for LmmOptions::progress and accumulate_cells: checkpoints named by the stage
+  /// ("fitting", "df", ...).
+  ProgressCallback progress_callback();
 
   /// Runs f() without the GIL; when it was interrupted, raises the Python exception that stopped
   /// it (KeyboardInterrupt, or whatever the progress callable raised).

@@ -77,7 +77,7 @@ SummaryStats stream_stats(CellSource& source, std::vector<std::string> gene_name
   design_options.cell_totals_from_data = !totals.per_cell.empty();
   const DesignBuilder design(meta, r.fixed, r.random, design_options);
   session.warn(design.warnings());
-  cli::tests_for(design.fixed_names(), r.contrasts);  // a typo in a contrast costs no pass over the data
+  parse_contrasts(r.contrasts, design.fixed_names());  // a typo in a contrast costs no pass over the data
   meta = Metadata{};  // the design keeps what it needs
 
   CellStreamAccumulator acc(design, std::move(gene_names), cli::parse_transform(r.transform), r.threads,

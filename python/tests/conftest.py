@@ -26,6 +26,9 @@ MODELS = {
     "intercept": dict(MAIN, fixed="~ log(libsize) + age + cls + cls:trt"),
     "two_components": dict(MAIN, random=["~ 0 + sam", "~ 0 + batch"]),
     "satterthwaite": dict(MAIN, df="satterthwaite"),
+    # FLASHMM's tables: residual df (the default is Satterthwaite's, as lmerTest)
+    "residual": dict(MAIN, df="residual"),
+    "nuisance": dict(MAIN, nuisance=["libsize", "cls"]),
 }
 
 TABLES = ["coef.tsv", "se.tsv", "t.tsv", "p.tsv", "theta.tsv", "se_theta.tsv", "dlogL.tsv"]
@@ -44,6 +47,9 @@ def cli_args(model):
             args += [flag, repr(model[key]) if isinstance(model[key], float) else str(model[key])]
     for c in model.get("contrasts", []):
         args += ["--contrast", c]
+    for key in ("test", "nuisance"):
+        for v in model.get(key, []):
+            args += ["--" + key, v]
     for key in ("robust", "nonnegative"):
         if model.get(key):
             args.append("--" + key)
@@ -97,6 +103,9 @@ def assert_matches_cli(result, out_dir):
     de = read_tsv(out_dir / "de.tsv", index=False)
     de["converged"] = de["converged"].astype(str).str.lower() == "true"
     assert_same_frame(result.table, de, "de.tsv")
+    top = read_tsv(out_dir / "top.tsv", index=False)
+    top["converged"] = top["converged"].astype(str).str.lower() == "true"
+    assert_same_frame(result.top, top, "top.tsv")
 
 
 @pytest.fixture(scope="session")

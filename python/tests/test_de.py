@@ -89,8 +89,9 @@ def test_ten_x_directory_with_a_metadata_file_and_a_dataframe(s1_adata, cli_outp
 
 
 def test_matches_the_flashmm_fixtures(s1_adata):
-    result = de(s1_adata, MAIN)
-    for table, fixture in (("coef", "s1_reml_coef.csv"), ("se", "s1_reml_se.csv"), ("theta", "s1_reml_theta.csv")):
+    result = de(s1_adata, MODELS["residual"])
+    for table, fixture in (("coef", "s1_reml_coef.csv"), ("se", "s1_reml_se.csv"), ("theta", "s1_reml_theta.csv"),
+                           ("p", "s1_reml_p.csv")):
         ref = pd.read_csv(DATA / fixture, index_col=0)
         ours = getattr(result, table)
         np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy().T, rtol=1e-8, atol=0)
@@ -114,16 +115,16 @@ def test_contrasts_match_the_program(s1_adata, cli_outputs):
 def test_more_contrasts_on_the_fit_match_flashmm_test(s1_adata, cli_outputs, tmp_path):
     from conftest import run_cli
 
-    for name in ("reml", "satterthwaite"):
+    for name in ("residual", "satterthwaite"):
         result = de(s1_adata, MODELS[name])
         spec = "AvB=cls1:trtB - cls2:trtB"
-        run_cli("test", cli_outputs(name) / "fit.h5", "--contrast", spec, "--out", tmp_path / name)
+        run_cli("test", cli_outputs(name) / "fit.h5", "--contrast", spec, "--df", name, "--out", tmp_path / name)
         ours = result.test(spec)
         theirs = read_tsv(tmp_path / name / "de.tsv", index=False)
         theirs["converged"] = theirs["converged"].astype(str).str.lower() == "true"
         from conftest import assert_same_frame
         assert_same_frame(ours, theirs, f"test on {name}")
-        assert result.df_method == ("satterthwaite" if name == "satterthwaite" else "residual")
+        assert result.df_method == name
     # Satterthwaite df of a contrast differ from n - p, and equal the fit's for a single coefficient
     sat = de(s1_adata, MODELS["satterthwaite"])
     single = sat.test("cls1:trtB")
@@ -136,7 +137,8 @@ def test_more_contrasts_on_the_fit_match_flashmm_test(s1_adata, cli_outputs, tmp
 
 def test_result_tables_have_the_documented_shape(s1_adata):
     result = de(s1_adata, MODELS["two_components"])
-    assert list(result.table.columns) == ["gene", "test", "coef", "se", "t", "df", "p", "fdr", "converged"]
+    assert list(result.table.columns) == ["gene", "test", "coef", "se", "t", "df", "p", "fdr", "mean",
+                                          "nonzero_fraction", "converged"]
     assert len(result.table) == 60 * len(result.fixed_names)
     assert list(result.genes.columns) == ["niter", "converged", "logLik", "df", "status", "sam", "batch", "residual"]
     assert list(result.theta.columns) == ["sam", "batch", "residual"]
@@ -176,3 +178,41 @@ def test_repeated_gene_names_are_made_unique_with_a_warning(s1_adata):
     with pytest.warns(flashmm.FlashmmWarning, match="made unique"):
         result = de(adata, MAIN)
     assert result.gene_names[:2] == [names[0], names[0] + "-1"]
+
+
+def test_default_df_is_satterthwaite_and_residual_is_flashmm(s1_adata, cli_outputs):
+    default = de(s1_adata, MAIN)
+    assert default.df_method == "satterthwaite"
+    sat = de(s1_adata, MODELS["satterthwaite"])
+    pd.testing.assert_frame_equal(default.table, sat.table, check_exact=True)
+    assert_matches_cli(default, cli_outputs("reml"))
+    residual = de(s1_adata, MODELS["residual"])
+    assert residual.df_method == "residual"
+    assert_matches_cli(residual, cli_outputs("residual"))
+    assert np.all(residual.table["df"].to_numpy() == 4000 - 9)
+    between = default.table[default.table.test.str.contains(":")]
+    assert np.all(between["df"].to_numpy() < 100)
+
+
+def test_mean_and_nonzero_fraction_from_the_counts(s1_adata):
+    result = de(s1_adata, MAIN)
+    x = s1_adata.X.toarray() if hasattr(s1_adata.X, "toarray") else np.asarray(s1_adata.X)
+    x = x.astype(np.float64)  # s1.h5ad's X is float32: its mean in float32 would be off by 1e-5
+    per_gene = result.table.drop_duplicates("gene").set_index("gene")
+    np.testing.assert_allclose(per_gene.loc[list(s1_adata.var_names), "mean"], np.log2(1 + x).mean(axis=0),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(per_gene.loc[list(s1_adata.var_names), "nonzero_fraction"],
+                                  (x != 0).sum(axis=0) / x.shape[0])
+
+
+def test_reported_tests_as_the_program(s1_adata, cli_outputs):
+    result = de(s1_adata, MODELS["nuisance"])
+    assert result.tests == ["cls1:trtB", "cls2:trtB", "cls3:trtB", "cls4:trtB"]
+    assert list(result.coef.columns) == result.fixed_names and len(result.fixed_names) == 9
+    assert_matches_cli(result, cli_outputs("nuisance"))
+    pattern = de(s1_adata, MAIN, test="cls*:trtB", contrasts={"d": "cls1:trtB - cls2:trtB"})
+    assert pattern.tests == ["cls1:trtB", "cls2:trtB", "cls3:trtB", "cls4:trtB", "d"]
+    top = pattern.top
+    assert top["p"].is_monotonic_increasing and len(top) == len(pattern.table[pattern.table.converged])
+    with pytest.raises(flashmm.InputError, match="test='nope' matches no coefficient"):
+        de(s1_adata, MAIN, test="nope")

@@ -38,8 +38,8 @@ using testing::work_dir;
 const std::vector<std::string> kModel = {"--fixed", "~ 0 + log(libsize) + cls + cls:trt", "--random", "~ 0 + sam",
                                          "--quiet"};
 const std::string kModelArgs = "--fixed '~ 0 + log(libsize) + cls + cls:trt' --random '~ 0 + sam' --quiet";
-const std::vector<std::string> kSet = {"coef.tsv", "se.tsv", "t.tsv",     "p.tsv",   "theta.tsv",
-                                       "se_theta.tsv", "dlogL.tsv", "genes.tsv", "de.tsv", "fit.h5"};
+const std::vector<std::string> kSet = {"coef.tsv",  "se.tsv",    "t.tsv",  "p.tsv",   "theta.tsv",   "se_theta.tsv",
+                                       "dlogL.tsv", "genes.tsv", "de.tsv", "top.tsv", "columns.txt", "fit.h5"};
 
 // The program run directly (fork + exec), so that the test can signal it; stderr to err.
 pid_t spawn(const std::vector<std::string>& args, const fs::path& err) {

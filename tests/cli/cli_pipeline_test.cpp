@@ -106,7 +106,7 @@ TEST(CliPipeline, MlAndTwoComponentModelsMatchFlashmm) {
                         Case{"--random '~ 0 + sam' --random '~ 0 + batch'", "s1_reml_2re"}}) {
     SCOPED_TRACE(c.prefix);
     const fs::path out = dir / c.prefix;
-    const auto r = run_cli("de " + in + " " + kFixed + " " + c.args + kFit + " --out " + q(out), dir);
+    const auto r = run_cli("de " + in + " " + kFixed + " " + c.args + kFit + " --df residual --out " + q(out), dir);
     ASSERT_EQ(r.status, 0) << r.err;
     const auto ours = read_tsv(out / "coef.tsv");
     const auto ref = testing::read_named_matrix(data_path(c.prefix + "_coef.csv"));
@@ -129,13 +129,14 @@ TEST(CliPipeline, MlAndTwoComponentModelsMatchFlashmm) {
 
 TEST(CliPipeline, TestOnASavedFitReproducesFlashmmContrasts) {
   const fs::path dir = work_dir("pipeline_test");
-  ASSERT_EQ(run_cli("de " + q(data_path("s1.h5ad")) + " " + kFixed + " --random '~ 0 + sam'" + kFit + " --out " +
-                        q(dir / "de"),
+  // FLASHMM's lmmtest: residual df, in de and test alike.
+  ASSERT_EQ(run_cli("de " + q(data_path("s1.h5ad")) + " " + kFixed + " --random '~ 0 + sam'" + kFit +
+                        " --df residual --out " + q(dir / "de"),
                     dir)
                 .status,
             0);
   const auto r = run_cli("test " + q(dir / "de" / "fit.h5") +
-                             " --contrast 'BvsA=(cls1:trtB+cls2:trtB+cls3:trtB+cls4:trtB)/4' --alternative less --out " +
+                             " --contrast 'BvsA=(cls1:trtB+cls2:trtB+cls3:trtB+cls4:trtB)/4' --alternative less --df residual --out " +
                              q(dir / "t"),
                          dir);
   ASSERT_EQ(r.status, 0) << r.err;
