@@ -20,6 +20,7 @@ LmmOptions lmm_options(const FitOptions& o, const RunOptions& run) {
   lo.robust = o.robust;
   lo.nonnegative = o.nonnegative;
   lo.device = parse_device(run.device);
+  lo.fim_beta = o.fim_beta;  // fit.h5 holds it only with --fim-beta: not kept otherwise
   return lo;
 }
 

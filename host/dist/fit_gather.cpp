@@ -17,7 +17,7 @@ namespace {
 std::vector<Eigen::MatrixXd*> per_gene_matrices(LmmFit& f, bool with_fim_beta) {
   std::vector<Eigen::MatrixXd*> m{&f.coef,  &f.se,    &f.t,        &f.p,     &f.df,        &f.cov,
                                   &f.theta, &f.se_theta, &f.dlogL, &f.fim_theta, &f.blup};
-  if (with_fim_beta) m.push_back(&f.fim_beta);
+  if (with_fim_beta && f.fim_beta.size() > 0) m.push_back(&f.fim_beta);  // LmmOptions::fim_beta
   return m;
 }
 

@@ -261,13 +261,14 @@ class FixedEffectsBatch {
   void store(const int* idx, int ns, LmmFit& fit, const std::vector<int>& skip) {
     const auto n = static_cast<std::size_t>(ns), p = static_cast<std::size_t>(p_), q = static_cast<std::size_t>(q_),
                k1 = static_cast<std::size_t>(k1_);
-    std::vector<double> coef(n * p), se(n * p), t(n * p), cov(n * p * p), fim(n * p * p), se_theta(n * k1), ll(n),
-        blup(n * q);
+    const bool keep_fim = fit.fim_beta.size() > 0;  // LmmOptions::fim_beta
+    std::vector<double> coef(n * p), se(n * p), t(n * p), cov(n * p * p), fim(keep_fim ? n * p * p : 0), se_theta(n * k1),
+        ll(n), blup(n * q);
     ops_.download(coef.data(), out_.coef, coef.size() * sizeof(double));
     ops_.download(se.data(), out_.se, se.size() * sizeof(double));
     ops_.download(t.data(), out_.t, t.size() * sizeof(double));
     ops_.download(cov.data(), out_.cov, cov.size() * sizeof(double));
-    ops_.download(fim.data(), out_.fim_beta, fim.size() * sizeof(double));
+    if (keep_fim) ops_.download(fim.data(), out_.fim_beta, fim.size() * sizeof(double));
     ops_.download(se_theta.data(), out_.se_theta, se_theta.size() * sizeof(double));
     ops_.download(ll.data(), out_.loglik, ll.size() * sizeof(double));
     ops_.download(blup.data(), blup_, blup.size() * sizeof(double));
@@ -280,7 +281,7 @@ class FixedEffectsBatch {
       std::copy_n(se.data() + i * p, p, fit.se.col(g).data());
       std::copy_n(t.data() + i * p, p, fit.t.col(g).data());
       std::copy_n(cov.data() + i * p * p, p * p, fit.cov.col(g).data());
-      std::copy_n(fim.data() + i * p * p, p * p, fit.fim_beta.col(g).data());
+      if (keep_fim) std::copy_n(fim.data() + i * p * p, p * p, fit.fim_beta.col(g).data());
       std::copy_n(se_theta.data() + i * k1, k1, fit.se_theta.col(g).data());
       std::copy_n(blup.data() + i * q, q, fit.blup.col(g).data());
       fit.logLik(g) = ll[i];

@@ -57,7 +57,7 @@ LmmFit allocate_fit(const FitContext& ctx, const LmmOptions& options) {
   // by the thread that fills it, once.
   for (Eigen::MatrixXd* m : {&fit.coef, &fit.se, &fit.t, &fit.p, &fit.df}) m->resize(p, G);
   fit.cov.resize(p * p, G);
-  fit.fim_beta.resize(p * p, G);
+  if (options.fim_beta) fit.fim_beta.resize(p * p, G);
   fit.blup.resize(q, G);
   fit.se_theta.resize(k1, G);
   fit.logLik.resize(G);
@@ -125,7 +125,7 @@ namespace {
 void not_fitted(LmmFit& fit, Index g) {
   const double nan = std::nan("");
   for (Eigen::MatrixXd* m : {&fit.coef, &fit.se, &fit.t, &fit.p, &fit.df, &fit.cov, &fit.fim_beta, &fit.blup, &fit.se_theta})
-    m->col(g).setConstant(nan);
+    if (m->cols() > 0) m->col(g).setConstant(nan);
   fit.logLik(g) = nan;
 }
 

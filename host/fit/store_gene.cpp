@@ -26,7 +26,8 @@ void store_gene(const Prepared& pre, const LmmOptions& options, Index g, const V
   fit.logLik(g) = -static_cast<double>(pre.n - pre.pres) * (1.0 + std::log(2.0 * std::numbers::pi * s0)) / 2.0 +
                   ve.logdet_m0 / 2.0;
 
-  Eigen::Map<Eigen::MatrixXd>(fit.fim_beta.col(g).data(), p, p) = (fe.W + fe.W.transpose()) / (2.0 * s0);
+  if (fit.fim_beta.size() > 0)
+    Eigen::Map<Eigen::MatrixXd>(fit.fim_beta.col(g).data(), p, p) = (fe.W + fe.W.transpose()) / (2.0 * s0);
   const Eigen::MatrixXd Winv = symmetric_ginv(fe.W);
   b_out = Winv * fe.xvy;
   const Eigen::MatrixXd cov = (Winv + Winv.transpose()) * (s0 / 2.0);

@@ -48,7 +48,7 @@ void write_fit(const std::string& path, const LmmFit& fit, const FitProvenance& 
     h::write_matrix(file, "dlogL", fit.dlogL.transpose(), kGzip);
     h::write_matrix(file, "blup", fit.blup.transpose(), kGzip);
     h::write_matrix_stack(file, "cov", fit.cov, p, p, kGzip);
-    if (options.fim_beta) h::write_matrix_stack(file, "fim_beta", fit.fim_beta, p, p, kGzip);
+    if (options.fim_beta && fit.fim_beta.size() > 0) h::write_matrix_stack(file, "fim_beta", fit.fim_beta, p, p, kGzip);
     h::write_matrix_stack(file, "fim_theta", fit.fim_theta, k1, k1, kGzip);
     h::write_matrix(file, "logLik", fit.logLik, kGzip);
     h::write_ints(file, "niter", fit.niter);

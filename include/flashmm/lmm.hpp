@@ -98,6 +98,10 @@ struct LmmOptions {
   /// Genes not to fit: empty, or one entry per gene, nonzero = leave the gene out (status
   /// filtered, results NA; left out of every FDR).
   std::vector<std::uint8_t> skip_genes;
+  /// Whether to keep the Fisher information of the fixed effects (LmmFit::fim_beta, p^2 per
+  /// gene: as large as cov, and cov's inverse). false leaves fim_beta empty (0 x 0), which saves
+  /// that memory and the time to fill it; the CLI keeps it only for --fim-beta.
+  bool fim_beta = true;
   /// Progress of the fit (ProgressStage::fitting, genes fitted so far, genes) and of the
   /// Satterthwaite df (ProgressStage::df, at its start and end), for progress displays; see
   /// flashmm/progress.hpp. May be empty.
@@ -129,7 +133,7 @@ struct LmmFit {
   Eigen::MatrixXd se_theta;   ///< (k+1) x G
   Eigen::MatrixXd dlogL;      ///< (k+1) x G, score at the final estimate
   Eigen::MatrixXd fim_theta;  ///< ((k+1)^2) x G, Fisher information of theta
-  Eigen::MatrixXd fim_beta;   ///< (p*p) x G, Fisher information of the fixed effects
+  Eigen::MatrixXd fim_beta;   ///< (p*p) x G, Fisher information of the fixed effects; 0 x 0 without LmmOptions::fim_beta
   Eigen::MatrixXd blup;       ///< q x G, BLUP of the random effects
   Eigen::VectorXd logLik;     ///< G: log-likelihood (ML) or restricted log-likelihood (REML)
   std::vector<int> niter;     ///< G

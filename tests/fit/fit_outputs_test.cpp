@@ -94,6 +94,33 @@ TEST(FitOutputs, SpectralPathEqualsGeneralPathOnEveryGene) {
     }
 }
 
+// LmmOptions::fim_beta = false (the CLI without --fim-beta) keeps no Fisher information of beta
+// and changes nothing else, bit for bit, on every path.
+TEST(FitOutputs, WithoutFimBetaTheOtherOutputsAreTheSame) {
+  for (auto [path, random] : {std::pair{FitPath::automatic, "sam"}, std::pair{FitPath::general, "sam+batch"},
+                              std::pair{FitPath::structured, "sam+batch"}}) {
+    const SummaryStats& stats = testing::s1_main_stats(random);
+    LmmOptions opt;
+    opt.path = path;
+    opt.df = DfMethod::satterthwaite;
+    const LmmFit with = fit_lmm(stats, opt);
+    opt.fim_beta = false;
+    const LmmFit without = fit_lmm(stats, opt);
+    EXPECT_EQ(with.fim_beta.rows(), with.n_fixed() * with.n_fixed());
+    EXPECT_EQ(without.fim_beta.size(), 0) << random;
+    for (auto member : {&LmmFit::coef, &LmmFit::se, &LmmFit::t, &LmmFit::cov, &LmmFit::theta, &LmmFit::fim_theta,
+                        &LmmFit::blup})
+      EXPECT_TRUE((with.*member).cwiseEqual(without.*member).all()) << random;
+    for (Index g = 0; g < with.n_genes(); ++g) {
+      if (!with.converged(g)) continue;
+      EXPECT_EQ(with.df.col(g), without.df.col(g)) << random << " gene " << g;
+      EXPECT_EQ(with.p.col(g), without.p.col(g)) << random << " gene " << g;
+      EXPECT_EQ(with.logLik(g), without.logLik(g)) << random << " gene " << g;
+    }
+    EXPECT_EQ(with.status, without.status);
+  }
+}
+
 TEST(FitOutputs, ResultsAreIdenticalForAnyThreadCount) {
   for (auto [path, random] : {std::pair{FitPath::automatic, "sam"}, std::pair{FitPath::general, "sam+batch"},
                               std::pair{FitPath::structured, "sam+batch"}}) {
