@@ -48,7 +48,7 @@ DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alte
 
 DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod df, Alternative alternative,
                  int threads) {
-  return make_table(fit, test_contrasts(fit, contrasts, contrast_df(fit, contrasts, df, threads), alternative));
+  return make_table(fit, test_contrasts(fit, contrasts, contrast_df(fit, contrasts, df, threads), alternative, threads));
 }
 
 }  // namespace flashmm

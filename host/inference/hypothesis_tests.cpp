@@ -2,6 +2,8 @@
 #include <flashmm/hypothesis_tests.hpp>
 #include <flashmm/satterthwaite.hpp>
 
+#include "util/parallel.hpp"
+
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/special_functions/beta.hpp>  // beta()
@@ -115,10 +117,18 @@ double z_test_p(double z, Alternative alternative) {
 
 namespace {
 
+// The coefficient a contrast tests alone (weights exactly e_j), or -1.
+Eigen::Index unit_coefficient(const Eigen::VectorXd& w) {
+  Eigen::Index j = 0;
+  if (w.size() == 0 || w.cwiseAbs().maxCoeff(&j) != 1.0 || w(j) != 1.0 || w.cwiseAbs().sum() != 1.0) return -1;
+  return j;
+}
+
 // The tests of contrasts already checked against the fit: L = contrast_matrix(contrasts), df
-// contrasts x genes.
+// contrasts x genes. Genes are split over threads; each number depends on its gene and contrast
+// only, so the bits do not depend on the threads.
 ContrastTests contrast_tests(const LmmFit& fit, const std::vector<Contrast>& contrasts, const Eigen::MatrixXd& L,
-                             const Eigen::MatrixXd& df, Alternative alternative) {
+                             const Eigen::MatrixXd& df, Alternative alternative, int threads) {
   const Eigen::Index p = fit.n_fixed();
   const Eigen::Index genes = fit.n_genes();
   const auto m = static_cast<Eigen::Index>(contrasts.size());
@@ -129,25 +139,43 @@ ContrastTests contrast_tests(const LmmFit& fit, const std::vector<Contrast>& con
   out.se.resize(m, genes);
   out.t.resize(m, genes);
   out.p.resize(m, genes);
-  if (m == 0) {
-    out.estimate.resize(0, genes);
-    return out;
-  }
   out.estimate.resize(m, genes);
-  Eigen::VectorXd cov_l(p);
-  for (Eigen::Index g = 0; g < genes; ++g) {
-    for (Eigen::Index j = 0; j < m; ++j) {
-      // Each contrast on its own: its numbers must not depend on which other contrasts are tested
-      // with it (a matrix product over all of them may block and vectorise differently).
-      out.estimate(j, g) = L.col(j).dot(fit.coef.col(g));
-      cov_l.noalias() = fit.cov_of(g) * L.col(j);
-      const double se = std::sqrt(L.col(j).dot(cov_l));
-      const double t = out.estimate(j, g) / se;
-      out.se(j, g) = se;
-      out.t(j, g) = t;
-      out.p(j, g) = t_test_p(t, df(j, g), alternative);
+  if (m == 0) return out;
+  // A test of one coefficient is the fit's own: coef, se = sqrt(cov_jj) and t are the fit's, and
+  // so is p where the df are the fit's (the same function of the same t and df). That saves a
+  // p x p product and a t distribution per gene and test, which are most of de's testing. A fit
+  // assembled without se, t, p or df (from other software's output) takes the general route.
+  const auto held = [&](const Eigen::MatrixXd& a) { return a.rows() == p && a.cols() == genes; };
+  const bool own = held(fit.se) && held(fit.t) && held(fit.p) && held(fit.df);
+  std::vector<Eigen::Index> unit(static_cast<std::size_t>(m), -1);
+  if (own)
+    for (Eigen::Index j = 0; j < m; ++j) unit[static_cast<std::size_t>(j)] = unit_coefficient(L.col(j));
+  detail::parallel_for_blocks(genes, threads, 64, [&](Eigen::Index g0, Eigen::Index g1) {
+    Eigen::VectorXd cov_l(p);
+    for (Eigen::Index g = g0; g < g1; ++g) {
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const Eigen::Index c = unit[static_cast<std::size_t>(j)];
+        if (c >= 0) {
+          out.estimate(j, g) = fit.coef(c, g);
+          out.se(j, g) = fit.se(c, g);
+          out.t(j, g) = fit.t(c, g);
+          // Bitwise the same df (NaN never is): the fit's p-value is this test's.
+          const bool same = alternative == Alternative::two_sided && df(j, g) == fit.df(c, g);
+          out.p(j, g) = same ? fit.p(c, g) : t_test_p(out.t(j, g), df(j, g), alternative);
+          continue;
+        }
+        // Each contrast on its own: its numbers must not depend on which other contrasts are
+        // tested with it (a matrix product over all of them may block and vectorise differently).
+        out.estimate(j, g) = L.col(j).dot(fit.coef.col(g));
+        cov_l.noalias() = fit.cov_of(g) * L.col(j);
+        const double se = std::sqrt(L.col(j).dot(cov_l));
+        const double t = out.estimate(j, g) / se;
+        out.se(j, g) = se;
+        out.t(j, g) = t;
+        out.p(j, g) = t_test_p(t, df(j, g), alternative);
+      }
     }
-  }
+  });
   return out;
 }
 
@@ -163,11 +191,8 @@ Eigen::MatrixXd contrast_df(const LmmFit& fit, const std::vector<Contrast>& cont
   std::vector<Contrast> rest;
   std::vector<Eigen::Index> rest_rows;
   for (Eigen::Index c = 0; c < m; ++c) {
-    const Eigen::VectorXd& w = contrasts[static_cast<std::size_t>(c)].weights;
-    Eigen::Index j = 0;
-    const bool unit = fit.df_method == DfMethod::satterthwaite && w.cwiseAbs().maxCoeff(&j) == 1.0 && w(j) == 1.0 &&
-                      w.cwiseAbs().sum() == 1.0;
-    if (unit) {
+    const Eigen::Index j = unit_coefficient(contrasts[static_cast<std::size_t>(c)].weights);
+    if (fit.df_method == DfMethod::satterthwaite && j >= 0) {
       df.row(c) = fit.df.row(j);
     } else {
       rest.push_back(contrasts[static_cast<std::size_t>(c)]);
@@ -181,21 +206,23 @@ Eigen::MatrixXd contrast_df(const LmmFit& fit, const std::vector<Contrast>& cont
   return df;
 }
 
-ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative) {
-  return test_contrasts(fit, contrasts, contrast_df(fit, contrasts, fit.df_method), alternative);
+ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, Alternative alternative,
+                             int threads) {
+  return test_contrasts(fit, contrasts, contrast_df(fit, contrasts, fit.df_method, threads), alternative, threads);
 }
 
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts, const Eigen::MatrixXd& df,
-                             Alternative alternative) {
+                             Alternative alternative, int threads) {
   const Eigen::Index p = fit.n_fixed();
   const Eigen::Index genes = fit.n_genes();
   const auto m = static_cast<Eigen::Index>(contrasts.size());
   check_shape(fit.cov, p * p, genes, "cov");
+  check_shape(fit.coef, p, genes, "coef");
   check_contrasts(fit, contrasts);
   if (df.rows() != m || df.cols() != genes)
     throw InputError("the degrees of freedom are " + std::to_string(df.rows()) + " x " + std::to_string(df.cols()) +
                      ", expected contrasts x genes = " + std::to_string(m) + " x " + std::to_string(genes));
-  return contrast_tests(fit, contrasts, contrast_matrix(contrasts), df, alternative);
+  return contrast_tests(fit, contrasts, contrast_matrix(contrasts), df, alternative, threads);
 }
 
 VarianceComponentTests test_variance_components(const LmmFit& fit) {

@@ -33,7 +33,7 @@ DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts,
                  Alternative alternative = Alternative::two_sided);
 
 /// The same with the df method chosen (contrast_df): residual = n - p; satterthwaite = each
-/// contrast's own Satterthwaite df, from the fit's context. threads: for the df (0: all).
+/// contrast's own Satterthwaite df, from the fit's context. threads: for the df and the tests (0: all).
 DeTable de_table(const LmmFit& fit, const std::vector<Contrast>& contrasts, DfMethod df,
                  Alternative alternative = Alternative::two_sided, int threads = 0);
 

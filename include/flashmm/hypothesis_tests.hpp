@@ -56,14 +56,18 @@ Eigen::MatrixXd contrast_df(const LmmFit& fit, const std::vector<Contrast>& cont
 /// (contrast_df(fit, contrasts, fit.df_method)): n - p for FLASHMM's fit, each contrast's own
 /// Satterthwaite df for a fit made with them. Genes that did not converge or hold NaN are
 /// computed all the same (NaN propagates): the caller decides what to report, from fit.status.
-/// Throws InputError when a contrast's length is not p or the fit's arrays do not agree in shape.
+/// A contrast of one coefficient (weights e_j) reports the fit's coef, se and t of it, and its
+/// p-value where the df are the fit's (for a fit that holds se, t, p and df, as fit_lmm's do).
+/// threads: genes split over them (0: all); the numbers do not depend on it. Throws InputError
+/// when a contrast's length is not p or the fit's arrays do not agree in shape.
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts,
-                             Alternative alternative = Alternative::two_sided);
+                             Alternative alternative = Alternative::two_sided, int threads = 0);
 
 /// The same, with the degrees of freedom given per contrast and gene (m x G), e.g.
 /// Satterthwaite's.
 ContrastTests test_contrasts(const LmmFit& fit, const std::vector<Contrast>& contrasts,
-                             const Eigen::MatrixXd& df, Alternative alternative = Alternative::two_sided);
+                             const Eigen::MatrixXd& df, Alternative alternative = Alternative::two_sided,
+                             int threads = 0);
 
 /// z tests of the variance components. Every matrix is (k+1) x G, rows as fit.theta:
 /// the k components, then the residual variance.

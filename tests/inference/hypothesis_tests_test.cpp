@@ -3,6 +3,7 @@
 #include <flashmm/contrast.hpp>
 #include <flashmm/error.hpp>
 #include <flashmm/hypothesis_tests.hpp>
+#include <flashmm/lmm.hpp>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "support/fixture.hpp"
+#include "support/s1.hpp"
 
 namespace flashmm {
 namespace {
@@ -326,6 +328,45 @@ namespace flashmm {
 namespace {
 
 // A contrast's numbers do not depend on which other contrasts are tested with it.
+// On a fit made by fit_lmm (which holds se, t and p), a test of one coefficient reports the fit's
+// own numbers, bit for bit; 2 x a coefficient (a real contrast, through cov) agrees with them;
+// and the tests do not depend on the threads.
+TEST(ContrastTests, SingleCoefficientsAreTheFitsOwnOnAnyThreads) {
+  for (const DfMethod df : {DfMethod::residual, DfMethod::satterthwaite}) {
+    LmmOptions opt;
+    opt.df = df;
+    const LmmFit fit = fit_lmm(testing::s1_main_stats("sam"), opt);
+    const std::vector<Contrast> unit = coefficient_contrasts(fit.fixed_names);
+    const ContrastTests one = test_contrasts(fit, unit, Alternative::two_sided, 1);
+    const ContrastTests three = test_contrasts(fit, unit, Alternative::two_sided, 3);
+    for (const auto& tests : {one, three}) {
+      EXPECT_TRUE(tests.estimate.cwiseEqual(fit.coef).all());
+      EXPECT_TRUE(tests.se.cwiseEqual(fit.se).all());
+      EXPECT_TRUE(tests.t.cwiseEqual(fit.t).all());
+      EXPECT_TRUE(tests.p.cwiseEqual(fit.p).all());
+    }
+    std::vector<Contrast> doubled = unit;
+    for (auto& c : doubled) c.weights *= 2.0;
+    const ContrastTests two = test_contrasts(fit, doubled, Alternative::two_sided, 2);
+    for (Index j = 0; j < fit.n_fixed(); ++j)
+      for (Index g = 0; g < fit.n_genes(); ++g) {
+        EXPECT_TRUE(near_relative(two.estimate(j, g), 2 * fit.coef(j, g), 1e-15));
+        EXPECT_TRUE(near_relative(two.se(j, g), 2 * fit.se(j, g), 1e-14));
+        EXPECT_TRUE(near_relative(two.p(j, g), fit.p(j, g), 1e-10));
+      }
+    // A real contrast on 1 and 3 threads: the same bits.
+    const std::vector<Contrast> diff = parse_contrasts(std::vector<std::string>{"cls2:trtB-cls1:trtB"}, fit.fixed_names);
+    const ContrastTests d1 = test_contrasts(fit, diff, Alternative::less, 1);
+    const ContrastTests d3 = test_contrasts(fit, diff, Alternative::less, 3);
+    EXPECT_TRUE(d1.se.cwiseEqual(d3.se).all());
+    EXPECT_TRUE(d1.p.cwiseEqual(d3.p).all());
+    // Other df than the fit's: the p-values follow them.
+    const Eigen::MatrixXd df10 = Eigen::MatrixXd::Constant(fit.n_fixed(), fit.n_genes(), 10.0);
+    const ContrastTests other = test_contrasts(fit, unit, df10);
+    EXPECT_EQ(other.p(0, 0), t_test_p(fit.t(0, 0), 10.0, Alternative::two_sided));
+  }
+}
+
 TEST(ContrastTests, EachContrastAsIfTestedAlone) {
   const LmmFit fit = s1_fit();
   const std::vector<Contrast> all = parse_contrasts(s1_contrast_specs(), fit.fixed_names);
