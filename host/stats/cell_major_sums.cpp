@@ -201,19 +201,22 @@ void add_cell_major(SummaryStats& s, BlockSums& b, CellMajorScratch& scratch, co
 
   // Every value was good: now the statistics change. Genes open in an earlier block close it;
   // those continued into the first run leave b (their sums are in the run's).
-  for (Index g = 0; g < G; ++g) {
-    const auto gi = static_cast<std::size_t>(g);
-    if (b.gene_block[gi] < 0) continue;
-    if (b.gene_block[gi] != first_block) {
-      flush_gene(s, b, g);
-      continue;
+  // (Genes split over the threads: each gene's exact totals are its own elements.)
+  parallel_for_blocks(G, threads, 256, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g) {
+      const auto gi = static_cast<std::size_t>(g);
+      if (b.gene_block[gi] < 0) continue;
+      if (b.gene_block[gi] != first_block) {
+        flush_gene(s, b, g);
+        continue;
+      }
+      b.XY.col(g).setZero();
+      b.ZY.col(g).setZero();
+      b.Ynorm(g) = 0.0;
+      b.Ysum(g) = 0.0;
+      b.gene_block[gi] = -1;
     }
-    b.XY.col(g).setZero();
-    b.ZY.col(g).setZero();
-    b.Ynorm(g) = 0.0;
-    b.Ysum(g) = 0.0;
-    b.gene_block[gi] = -1;
-  }
+  });
   for (std::size_t r = 0; r < nruns; ++r) {
     double* sums = scratch.sums[r].data();
     std::int64_t* nonzeros = scratch.nonzeros[r].data();

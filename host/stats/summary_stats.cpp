@@ -305,12 +305,18 @@ SummaryStats SummaryStats::zeros(Index p, Index q, Index genes) {
 
 std::size_t SummaryStats::total_size() const { return detail::TotalsLayout(*this).size; }
 
-void SummaryStats::round_exact() {
+void SummaryStats::round_exact(int threads) {
   const detail::TotalsLayout at(*this);
   if (exact.size() != at.size)
     throw InputError("the exact sums have " + std::to_string(exact.size()) + " elements, the totals " +
                      std::to_string(at.size));
-  auto round = [this](std::size_t offset, auto& m) { exact.round(offset, m.data(), static_cast<std::size_t>(m.size())); };
+  // Each element is rounded on its own: split over the threads in pieces of 16,384.
+  auto round = [&](std::size_t offset, auto& m) {
+    const auto n = static_cast<std::int64_t>(m.size());
+    detail::parallel_for_blocks(n, threads, 16384, [&](std::int64_t a, std::int64_t e) {
+      exact.round(offset + static_cast<std::size_t>(a), m.data() + a, static_cast<std::size_t>(e - a));
+    });
+  };
   round(at.XX, XX);
   round(at.XY, XY);
   round(at.ZX, ZX);
@@ -636,10 +642,13 @@ const SummaryStats& SummaryStatsAccumulator::stats() const {
 
 SummaryStats SummaryStatsAccumulator::release() {
   detail::BlockSums& b = *blocks_;
-  for (Index g = 0; g < stats_.genes(); ++g)
-    if (b.gene_block[static_cast<std::size_t>(g)] >= 0) detail::flush_gene(stats_, b, g);
+  // Genes split over the threads: each gene's exact totals are its own elements.
+  detail::parallel_for_blocks(stats_.genes(), threads_, 256, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g)
+      if (b.gene_block[static_cast<std::size_t>(g)] >= 0) detail::flush_gene(stats_, b, g);
+  });
   if (b.design_block >= 0) detail::flush_design(stats_, b);
-  stats_.round_exact();
+  stats_.round_exact(threads_);
   return std::move(stats_);
 }
 

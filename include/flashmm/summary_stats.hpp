@@ -77,8 +77,9 @@ struct SummaryStats {
 
   /// Number of doubles in the totals (XX, XY, ZX, ZY, ZZ, Ynorm, Ysum): the size of `exact`.
   std::size_t total_size() const;
-  /// Sets the doubles to the rounding of `exact` (which must have total_size() elements).
-  void round_exact();
+  /// Sets the doubles to the rounding of `exact` (which must have total_size() elements), on up
+  /// to `threads` threads (0: all); the result does not depend on them.
+  void round_exact(int threads = 1);
 
   /// Checks shapes, names and finiteness; throws InputError saying what is wrong.
   void validate() const;
