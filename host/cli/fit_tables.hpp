@@ -37,10 +37,11 @@ struct DeTableInfo {
 void write_fit_tables(OutputDir& out, const LmmFit& fit);
 /// de.tsv: one row per gene and reported test, genes in order (kDeColumns); top.tsv: the same
 /// rows of the converged genes sorted by p (ties in de.tsv's order), as limma's topTable;
-/// columns.txt: what the columns mean, with limma's and muscat's names for them.
-void write_de_table(OutputDir& out, const DeTable& table, const DeTableInfo& info);
-/// The tables and de.tsv, and the fit file `fit_file` through write_fit_file(path) at the same
-/// time on a second thread (unless threads == 1): the writing of a result set on two cores.
+/// columns.txt: what the columns mean, with limma's and muscat's names for them. The rows are
+/// formatted once, on `threads` threads (0: all), for both tables; the bytes do not depend on it.
+void write_de_table(OutputDir& out, const DeTable& table, const DeTableInfo& info, int threads);
+/// The tables, the DE tables and the fit file `fit_file` (through write_fit_file(path)), each
+/// file a task taken by `threads` threads (0: all; 1: one after the other), the largest first.
 /// progress(writing, files written, files) after each file.
 void write_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const DeTableInfo& info,
                    const std::string& fit_file, const std::function<void(const std::string&)>& write_fit_file,

@@ -46,7 +46,7 @@ void run_test(const TestOptions& o) {
   DeTableInfo info;
   if (const auto it = prov.find("transform"); it != prov.end()) info.transform = it->second;
   info.df = df;
-  write_de_table(out, table, info);
+  write_de_table(out, table, info, o.run.threads);
   out.commit();
   stages(ProgressStage::writing, static_cast<Index>(kDeTableFiles.size()), static_cast<Index>(kDeTableFiles.size()));
   stages.finish();

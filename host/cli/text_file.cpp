@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <system_error>
 
 #include <fcntl.h>
@@ -26,12 +27,25 @@ TextFile::~TextFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void TextFile::number(double v) {
-  if (std::isnan(v)) return text("NA");
-  if (std::isinf(v)) return text(v > 0 ? "Inf" : "-Inf");
-  char b[32];
+std::size_t format_number(double v, char* b) {
+  if (std::isnan(v) || std::isinf(v)) {
+    const std::string_view s = std::isnan(v) ? "NA" : v > 0 ? "Inf" : "-Inf";
+    std::memcpy(b, s.data(), s.size());
+    return s.size();
+  }
+  const auto r = std::to_chars(b, b + 32, v);
+  return static_cast<std::size_t>(r.ptr - b);
+}
+
+void TextBuffer::integer(std::int64_t v) {
+  char b[24];
   const auto r = std::to_chars(b, b + sizeof b, v);
-  text(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
+  s_.append(b, static_cast<std::size_t>(r.ptr - b));
+}
+
+void TextFile::number(double v) {
+  char b[32];
+  text(std::string_view(b, format_number(v, b)));
 }
 
 void TextFile::integer(std::int64_t v) {
@@ -40,14 +54,18 @@ void TextFile::integer(std::int64_t v) {
   text(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
 }
 
-void TextFile::flush() {
+void TextFile::write_all(std::string_view s) {
   std::size_t done = 0;
-  while (done < buf_.size()) {
-    const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+  while (done < s.size()) {
+    const ssize_t n = ::write(fd_, s.data() + done, s.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw IoError("error writing '" + path_ + "' (" + errno_text(n < 0 ? errno : EIO) + ")");
     done += static_cast<std::size_t>(n);
   }
+}
+
+void TextFile::flush() {
+  write_all(buf_);
   buf_.clear();
 }
 

@@ -7,6 +7,27 @@
 
 namespace flashmm::cli {
 
+/// Writes v into b (at least 32 chars) as TextFile::number does; returns the length.
+std::size_t format_number(double v, char* b);
+
+/// Text formatted in memory with TextFile's number forms: rows formatted on several threads and
+/// written in order afterwards.
+class TextBuffer {
+ public:
+  void text(std::string_view s) { s_.append(s); }
+  void put(char c) { s_.push_back(c); }
+  void number(double v) {
+    char b[32];
+    s_.append(b, format_number(v, b));
+  }
+  void integer(std::int64_t v);
+  std::size_t size() const { return s_.size(); }
+  const std::string& str() const { return s_; }
+
+ private:
+  std::string s_;
+};
+
 class TextFile {
  public:
   /// Creates (truncates) `path`; IoError naming it when it cannot.
@@ -17,6 +38,11 @@ class TextFile {
   TextFile& operator=(const TextFile&) = delete;
 
   void text(std::string_view s) {
+    if (s.size() >= kBlock) {  // a large piece goes out as it is, not through the buffer
+      flush();
+      write_all(s);
+      return;
+    }
     buf_.append(s);
     if (buf_.size() >= kBlock) flush();
   }
@@ -33,6 +59,7 @@ class TextFile {
  private:
   static constexpr std::size_t kBlock = std::size_t{1} << 20;
   void flush();
+  void write_all(std::string_view s);
   std::string path_;
   int fd_ = -1;
   std::string buf_;
