@@ -184,22 +184,35 @@ namespace flashmm::io {
 
 namespace h = detail::h5;
 
-Metadata read_h5ad_obs(const std::string& path) {
+namespace {
+
+// obs's index (with_index) and columns, each column checked to hold n_cells values (the index's
+// length when it is read).
+Metadata read_obs(const std::string& path, bool with_index, Index n_cells) {
   h::Handle file = h::open_file(path);
   if (!h::is_group(file, "obs"))
     throw IoError(path + ": no obs group; the file is not an AnnData (.h5ad) file or is truncated");
   h::Handle obs = h::open_group(file, "obs");
   Metadata m;
-  m.cell_ids = detail::read_frame_index(obs);
+  if (with_index) {
+    m.cell_ids = detail::read_frame_index(obs);
+    n_cells = m.n_cells();
+  }
   for (const auto& name : detail::frame_column_names(obs)) {
     MetadataColumn c = detail::read_frame_column(obs, name);
-    if (c.size() != m.n_cells())
+    if (c.size() != n_cells)
       throw IoError(path + ": obs column '" + name + "' has " + std::to_string(c.size()) + " values for " +
-                    std::to_string(m.n_cells()) + " cells; the file is inconsistent");
+                    std::to_string(n_cells) + " cells; the file is inconsistent");
     m.columns.push_back(std::move(c));
   }
   return m;
 }
+
+}  // namespace
+
+Metadata read_h5ad_obs(const std::string& path) { return read_obs(path, true, 0); }
+
+Metadata read_h5ad_obs_columns(const std::string& path, Index n_cells) { return read_obs(path, false, n_cells); }
 
 std::vector<std::string> read_h5ad_var_names(const std::string& path, const std::string& gene_column, bool use_raw) {
   h::Handle file = h::open_file(path);

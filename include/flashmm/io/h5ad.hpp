@@ -16,6 +16,11 @@ namespace flashmm::io {
 /// Throws IoError naming the file and column on anything it cannot read.
 Metadata read_h5ad_obs(const std::string& path);
 
+/// The same columns without the index (cell_ids left empty), each checked to hold n_cells
+/// values: for the reader of the same file's matrix, whose cell ids are that index already
+/// (reading tens of thousands of variable-length strings again costs more than the columns).
+Metadata read_h5ad_obs_columns(const std::string& path, Index n_cells);
+
 /// Reads the var index (gene names) of an .h5ad file, or the var column `gene_column`;
 /// `use_raw` reads raw/var.
 std::vector<std::string> read_h5ad_var_names(const std::string& path, const std::string& gene_column = {},
