@@ -11,7 +11,9 @@
 # (R CMD INSTALL -l R_LIBRARY FLASHMM-source). R runs with OpenBLAS on one thread, its fastest
 # setup on this machine (issue 13). Prints /usr/bin/time's figures for every run and the largest
 # difference between R's and flashmm's coefficients. RUN_R=0 leaves R out (its results from an
-# earlier run in WORK_DIR are still compared).
+# earlier run in WORK_DIR are still compared). RUNS=N repeats each flashmm de run N times (the
+# machine is shared: the spread shows its noise); R_THREADS="1 2" runs R once per OpenBLAS thread
+# count given (default 1).
 set -euo pipefail
 build=$1
 work=$2
@@ -37,17 +39,21 @@ timed() {  # name, command...: the command under /usr/bin/time, its figures on o
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load $(cut -d' ' -f1-3 /proc/loadavg)"
 uptime
-for threads in 1 2; do
-  timed "flashmm de h5ad, $threads thread(s)" "$bin" de "$work/sim.h5ad" --fixed "$fixed" --random '~ 0 + sam' \
-    --device cpu --threads "$threads" --out "$work/de_h5ad_$threads" --force --quiet
+for run in $(seq "${RUNS:-1}"); do
+  for threads in 1 2; do
+    timed "flashmm de h5ad, $threads thread(s)" "$bin" de "$work/sim.h5ad" --fixed "$fixed" --random '~ 0 + sam' \
+      --device cpu --threads "$threads" --out "$work/de_h5ad_$threads" --force --quiet
+  done
+  timed "flashmm de 10x mtx.gz, 2 threads" "$bin" de "$work/sim10x" --metadata "$work/sim10x/metadata.csv" --categorical cls --fixed "$fixed" \
+    --random '~ 0 + sam' --device cpu --threads 2 --out "$work/de_10x" --force --quiet
 done
-timed "flashmm de 10x mtx.gz, 2 threads" "$bin" de "$work/sim10x" --metadata "$work/sim10x/metadata.csv" --categorical cls --fixed "$fixed" \
-  --random '~ 0 + sam' --device cpu --threads 2 --out "$work/de_10x" --force --quiet
 uptime
 if [ "${RUN_R:-1}" != 0 ]; then
-  OPENBLAS_NUM_THREADS=1 R_LIBS="$rlib" timed "FLASHMM in R (OpenBLAS, 1 thread)" \
-    Rscript "$here/flashmm_r/de_flashmm.R" "$work/sim10x" "$work/r_sam"
-  uptime
+  for rt in ${R_THREADS:-1}; do
+    OPENBLAS_NUM_THREADS=$rt R_LIBS="$rlib" timed "FLASHMM in R (OpenBLAS, $rt thread(s))" \
+      Rscript "$here/flashmm_r/de_flashmm.R" "$work/sim10x" "$work/r_sam"
+    uptime
+  done
 fi
 
 # The same coefficients: R's against flashmm's (by gene and column name).
