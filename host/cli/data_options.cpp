@@ -90,6 +90,9 @@ SummaryStats stream_summary_stats(const DataOptions& o, const CellRange& range,
   io::ReaderOptions reading = o.reader;
   reading.threads = o.run.threads;
   auto reader = io::open_matrix(o.input, reading);
+  // The first block is decoded while the metadata is read and the design built (one process
+  // reading from the first cell: shards start elsewhere).
+  if (range.begin <= 0 && dist::world().size() == 1) reader->prefetch(o.chunk_cells);
   show_warnings(reader->warnings(), o.run.quiet);
   if (o.metadata.empty() && !reader->metadata_file().empty())
     show_note("cell metadata from '" + reader->metadata_file() + "' (found beside the matrix; --metadata reads another)",

@@ -63,18 +63,12 @@ class CellMajorReader final : public H5ReaderBase {
       }
     }
     next_cell_ = b;
-    const Index end = std::min(n_cells(), b + max_cells);
-    // Small chunks are decoded when asked for: a thread per chunk would cost more than it saves.
-    if (direct_ && b < n_cells() && indptr_[static_cast<std::size_t>(end)] - indptr_[static_cast<std::size_t>(b)] >= kAheadEntries) {
-      // HDF5 is used here, on the caller's thread; the background only decodes.
-      auto plan = std::make_shared<Plan>(make_plan(b, end));
-      ahead_.first_cell = b;
-      ahead_.n_cells = end - b;
-      pending_first_ = b;
-      pending_end_ = end;
-      pending_ = std::async(std::launch::async, [this, plan] { decode(*plan, ahead_); });
-    }
+    start_ahead(max_cells);
     return true;
+  }
+
+  void prefetch(Index max_cells) override {
+    if (!pending_.valid() && max_cells >= 1) start_ahead(max_cells);
   }
 
   void rewind() override {
@@ -106,6 +100,22 @@ class CellMajorReader final : public H5ReaderBase {
     direct_indices_->plan(start, count, p.indices, cached);
     direct_data_->plan(start, count, p.data, cached);
     return p;
+  }
+
+  // Starts decoding the next min(max_cells, cells left) cells in the background. Small chunks
+  // are decoded when asked for: a thread per chunk would cost more than it saves.
+  void start_ahead(Index max_cells) {
+    const Index b = next_cell_, end = std::min(n_cells(), b + max_cells);
+    if (!direct_ || b >= n_cells() ||
+        indptr_[static_cast<std::size_t>(end)] - indptr_[static_cast<std::size_t>(b)] < kAheadEntries)
+      return;
+    // HDF5 is used here, on the caller's thread; the background only decodes.
+    auto plan = std::make_shared<Plan>(make_plan(b, end));
+    ahead_.first_cell = b;
+    ahead_.n_cells = end - b;
+    pending_first_ = b;
+    pending_end_ = end;
+    pending_ = std::async(std::launch::async, [this, plan] { decode(*plan, ahead_); });
   }
 
   // Waits for the background decoding, if any, and forgets it (and what went wrong in it).

@@ -51,5 +51,40 @@ TEST(ReaderSeek, TheNextChunkStartsAtTheCellSoughtInEveryFormat) {
   }
 }
 
+// MatrixReader::prefetch is a hint only: whatever comes next (the block hinted, another size, a
+// seek), the chunks are the cells read from the start. (s1.h5ad is compressed: its reader
+// decodes a hinted block of enough entries in the background.)
+TEST(ReaderSeek, PrefetchChangesNothingThatIsRead) {
+  for (const std::string& path : {data_path("s1.h5ad"), data_path("s1_10x")}) {
+    SCOPED_TRACE(path);
+    auto whole = io::open_matrix(path, {});
+    const WholeMatrix all = gather(*whole, 1000);
+    const Index n = whole->n_cells();
+    auto expect_chunk = [&](const io::CellChunk& chunk, Index first, Index cells) {
+      const io::CellChunk want = cells_of(all, first, std::min<Index>(cells, n - first));
+      EXPECT_EQ(chunk.first_cell, want.first_cell);
+      EXPECT_EQ(chunk.n_cells, want.n_cells);
+      EXPECT_EQ(chunk.indptr, want.indptr);
+      EXPECT_EQ(chunk.indices, want.indices);
+      EXPECT_EQ(chunk.values, want.values);
+    };
+    io::CellChunk chunk;
+    auto r = io::open_matrix(path, {});
+    r->prefetch(n);  // the block asked for next
+    ASSERT_TRUE(r->next_chunk(chunk, n));
+    expect_chunk(chunk, 0, n);
+    r->rewind();
+    r->prefetch(3000);  // another size is asked for
+    ASSERT_TRUE(r->next_chunk(chunk, 700));
+    expect_chunk(chunk, 0, 700);
+    r->prefetch(3000);  // then a seek
+    r->seek(1234);
+    ASSERT_TRUE(r->next_chunk(chunk, 3000));
+    expect_chunk(chunk, 1234, 3000);
+    r->prefetch(10);  // and nothing is left to hint at
+    EXPECT_FALSE(r->next_chunk(chunk, 10));
+  }
+}
+
 }  // namespace
 }  // namespace flashmm::testing

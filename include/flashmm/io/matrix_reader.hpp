@@ -110,6 +110,10 @@ class MatrixReader {
   /// true, or returns false (chunk emptied) once every cell was handed out. The chunk's vectors
   /// are reused, so passing the same chunk each time avoids reallocations.
   virtual bool next_chunk(CellChunk& chunk, Index max_cells) = 0;
+  /// A hint that next_chunk(chunk, max_cells) comes next: a reader that decodes in the
+  /// background may start on that block now, while the caller does other work (HDF5 included).
+  /// Changes nothing that is read; a different next call (or seek, rewind) only wastes the work.
+  virtual void prefetch(Index max_cells) { (void)max_cells; }
   /// Starts again from the first cell.
   virtual void rewind() = 0;
   /// Moves to cell first_cell (0 <= first_cell <= n_cells()), from where the next chunk starts:
