@@ -312,8 +312,8 @@ void SummaryStats::round_exact(int threads) {
                      std::to_string(at.size));
   // Each element is rounded on its own: split over the threads in pieces of 16,384.
   auto round = [&](std::size_t offset, auto& m) {
-    const auto n = static_cast<std::int64_t>(m.size());
-    detail::parallel_for_blocks(n, threads, 16384, [&](std::int64_t a, std::int64_t e) {
+    const auto elements = static_cast<std::int64_t>(m.size());
+    detail::parallel_for_blocks(elements, threads, 16384, [&](std::int64_t a, std::int64_t e) {
       exact.round(offset + static_cast<std::size_t>(a), m.data() + a, static_cast<std::size_t>(e - a));
     });
   };
