@@ -29,7 +29,6 @@ std::vector<T> pick(const std::vector<T>& v, const std::vector<std::size_t>& row
 Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader& reader) {
   Metadata meta;
   std::string from;
-  bool same_rows = false;  // meta's rows are the matrix's cells, in order
   // Without --metadata: the metadata file the input carries (a 10x directory's metadata.csv).
   const std::string& csv = source.metadata_file.empty() ? reader.metadata_file() : source.metadata_file;
   if (!csv.empty()) {
@@ -43,7 +42,6 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
     // checked them, so the rows need no matching.
     meta = io::read_h5ad_obs_columns(source.input, reader.n_cells());
     meta.cell_ids = reader.cell_ids();
-    same_rows = true;
     from = "obs of '" + source.input + "'";
     // h5ad obs columns come typed by anndata; --categorical recodes them as the CSV reader does.
     for (const auto& name : source.categorical) {
@@ -52,11 +50,10 @@ Metadata load_cell_metadata(const MetadataSource& source, const io::MatrixReader
         throw InputError("--categorical names column '" + name + "', which " + from + " does not have");
       make_categorical(*it);
     }
+    return meta;
   } else {
     throw InputError("'" + source.input + "' holds no cell metadata; give --metadata FILE.csv with one row per cell");
   }
-
-  if (same_rows) return meta;
 
   std::unordered_map<std::string, std::size_t> row_of;
   row_of.reserve(meta.cell_ids.size());

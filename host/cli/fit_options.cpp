@@ -107,7 +107,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   lo.progress = stages.callback();
   stages(ProgressStage::fitting, 0, stats.genes());
   LmmFit fit = fit_lmm(stats, lo);
-  dist::gather_fit(fit, owner, all, o.fim_beta);
+  dist::gather_fit(fit, owner, all);
   if (out == nullptr) return;  // a rank other than 0: its genes are with rank 0
   // The contrasts' own Satterthwaite df (the coefficients' come with the fit).
   if (lo.df == DfMethod::satterthwaite) stages(ProgressStage::df, 0, fit.n_genes());

@@ -37,10 +37,9 @@ std::size_t format_number(double v, char* b) {
   return static_cast<std::size_t>(r.ptr - b);
 }
 
-void TextBuffer::integer(std::int64_t v) {
-  char b[24];
-  const auto r = std::to_chars(b, b + sizeof b, v);
-  s_.append(b, static_cast<std::size_t>(r.ptr - b));
+std::size_t format_integer(std::int64_t v, char* b) {
+  const auto r = std::to_chars(b, b + 24, v);
+  return static_cast<std::size_t>(r.ptr - b);
 }
 
 void TextFile::number(double v) {
@@ -50,8 +49,7 @@ void TextFile::number(double v) {
 
 void TextFile::integer(std::int64_t v) {
   char b[24];
-  const auto r = std::to_chars(b, b + sizeof b, v);
-  text(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
+  text(std::string_view(b, format_integer(v, b)));
 }
 
 void TextFile::write_all(std::string_view s) {

@@ -9,6 +9,8 @@ namespace flashmm::cli {
 
 /// Writes v into b (at least 32 chars) as TextFile::number does; returns the length.
 std::size_t format_number(double v, char* b);
+/// Writes v into b (at least 24 chars) in decimal; returns the length.
+std::size_t format_integer(std::int64_t v, char* b);
 
 /// Text formatted in memory with TextFile's number forms: rows formatted on several threads and
 /// written in order afterwards.
@@ -20,7 +22,10 @@ class TextBuffer {
     char b[32];
     s_.append(b, format_number(v, b));
   }
-  void integer(std::int64_t v);
+  void integer(std::int64_t v) {
+    char b[24];
+    s_.append(b, format_integer(v, b));
+  }
   std::size_t size() const { return s_.size(); }
   const std::string& str() const { return s_; }
 

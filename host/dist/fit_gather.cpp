@@ -14,10 +14,10 @@ namespace flashmm::dist {
 namespace {
 
 // LmmFit's arrays with one column per gene (every one the tables and fit.h5 are written from).
-std::vector<Eigen::MatrixXd*> per_gene_matrices(LmmFit& f, bool with_fim_beta) {
+std::vector<Eigen::MatrixXd*> per_gene_matrices(LmmFit& f) {
   std::vector<Eigen::MatrixXd*> m{&f.coef,  &f.se,    &f.t,        &f.p,     &f.df,        &f.cov,
                                   &f.theta, &f.se_theta, &f.dlogL, &f.fim_theta, &f.blup};
-  if (with_fim_beta && f.fim_beta.size() > 0) m.push_back(&f.fim_beta);  // LmmOptions::fim_beta
+  if (f.fim_beta.size() > 0) m.push_back(&f.fim_beta);  // held only with LmmOptions::fim_beta
   return m;
 }
 
@@ -28,7 +28,7 @@ void remove_each(std::vector<std::string>& from, const std::vector<std::string>&
 
 }  // namespace
 
-void gather_fit(LmmFit& fit, const std::vector<int>& owner, const LmmOptions& options, bool with_fim_beta) {
+void gather_fit(LmmFit& fit, const std::vector<int>& owner, const LmmOptions& options) {
   const Communicator& w = world();
   if (!w.distributed()) return;
   checkpoint();
@@ -36,7 +36,7 @@ void gather_fit(LmmFit& fit, const std::vector<int>& owner, const LmmOptions& op
   if (static_cast<Index>(owner.size()) != G)
     throw InputError("gather_fit: " + std::to_string(owner.size()) + " owners for " + std::to_string(G) +
                      " genes (internal: please report it)");
-  const std::vector<Eigen::MatrixXd*> arrays = per_gene_matrices(fit, with_fim_beta);
+  const std::vector<Eigen::MatrixXd*> arrays = per_gene_matrices(fit);
   Index per_gene = 3;  // logLik, niter, status
   for (const auto* a : arrays) per_gene += a->rows();
 

@@ -13,8 +13,8 @@ namespace flashmm::dist {
 /// Rank 0: puts into `fit` (its own genes fitted) every other rank's genes, by owner (owner[g]:
 /// the rank that fitted gene g), and recounts the warnings and notes that count genes by status,
 /// so that they are those of one fit of all genes. The other ranks send their genes; their `fit`
-/// is left as it was. with_fim_beta: also gather fim_beta (else it stays NaN for other ranks'
-/// genes on rank 0). Agrees first (agreement.hpp).
-void gather_fit(LmmFit& fit, const std::vector<int>& owner, const LmmOptions& options, bool with_fim_beta);
+/// is left as it was. fim_beta is gathered where the fits hold it (LmmOptions::fim_beta, the
+/// same on every rank). Agrees first (agreement.hpp).
+void gather_fit(LmmFit& fit, const std::vector<int>& owner, const LmmOptions& options);
 
 }  // namespace flashmm::dist

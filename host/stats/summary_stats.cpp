@@ -165,13 +165,20 @@ void add_block_partials(SummaryStats& s, double* sums, PartialsLayout L, Index g
   }
 }
 
-void round_with_open_blocks(SummaryStats& s, BlockSums b) {
+void close_blocks_and_round(SummaryStats& s, BlockSums& b, int threads) {
+  // Genes split over the threads: each gene's exact totals are its own elements.
+  parallel_for_blocks(s.genes(), threads, 256, [&](Index g0, Index g1) {
+    for (Index g = g0; g < g1; ++g)
+      if (b.gene_block[static_cast<std::size_t>(g)] >= 0) flush_gene(s, b, g);
+  });
+  if (b.design_block >= 0) flush_design(s, b);
+  s.round_exact(threads);
+}
+
+void round_with_open_blocks(SummaryStats& s, BlockSums b, int threads) {
   const ExactSums closed = s.exact;
   try {
-    for (Index g = 0; g < s.genes(); ++g)
-      if (b.gene_block[static_cast<std::size_t>(g)] >= 0) flush_gene(s, b, g);
-    if (b.design_block >= 0) flush_design(s, b);
-    s.round_exact();
+    close_blocks_and_round(s, b, threads);
   } catch (...) {
     s.exact = closed;
     throw;
@@ -636,19 +643,12 @@ void SummaryStatsAccumulator::add(const RowMatrixXd& X, const SparseRowMatrix& Z
 }
 
 const SummaryStats& SummaryStatsAccumulator::stats() const {
-  detail::round_with_open_blocks(stats_, *blocks_);
+  detail::round_with_open_blocks(stats_, *blocks_, threads_);
   return stats_;
 }
 
 SummaryStats SummaryStatsAccumulator::release() {
-  detail::BlockSums& b = *blocks_;
-  // Genes split over the threads: each gene's exact totals are its own elements.
-  detail::parallel_for_blocks(stats_.genes(), threads_, 256, [&](Index g0, Index g1) {
-    for (Index g = g0; g < g1; ++g)
-      if (b.gene_block[static_cast<std::size_t>(g)] >= 0) detail::flush_gene(stats_, b, g);
-  });
-  if (b.design_block >= 0) detail::flush_design(stats_, b);
-  stats_.round_exact(threads_);
+  detail::close_blocks_and_round(stats_, *blocks_, threads_);
   return std::move(stats_);
 }
 

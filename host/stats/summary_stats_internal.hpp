@@ -44,9 +44,12 @@ struct BlockSums {
 void flush_gene(SummaryStats& s, BlockSums& b, Index g);
 /// The same for the design part.
 void flush_design(SummaryStats& s, BlockSums& b);
-/// Sets s's doubles to the rounding of its exact sums plus the open blocks' partial sums in b,
-/// leaving s.exact (and the blocks open) as they were: the statistics so far, mid-stream.
-void round_with_open_blocks(SummaryStats& s, BlockSums b);
+/// Closes every open block of b into s.exact (genes on up to `threads` threads) and sets s's
+/// doubles to the rounding of the exact sums: the end of a stream.
+void close_blocks_and_round(SummaryStats& s, BlockSums& b, int threads);
+/// The same on a copy of the blocks, leaving s.exact (and the blocks open) as they were: the
+/// statistics so far, mid-stream.
+void round_with_open_blocks(SummaryStats& s, BlockSums b, int threads);
 /// Adds a whole block's expression partials (XY p x G, ZY q x G column-major, Ynorm and Ysum G)
 /// to s.exact, checking them as flush_gene does.
 void add_gene_partials(SummaryStats& s, const double* XY, const double* ZY, const double* Ynorm, const double* Ysum);

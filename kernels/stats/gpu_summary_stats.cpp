@@ -450,7 +450,7 @@ struct GpuStats {
     if (open_block >= 0) download_partials();
     detail::BlockSums partial = *blocks;  // every gene's partial sums belong to the open block
     if (open_block >= 0) std::fill(partial.gene_block.begin(), partial.gene_block.end(), open_block);
-    detail::round_with_open_blocks(stats, std::move(partial));
+    detail::round_with_open_blocks(stats, std::move(partial), threads);
     return stats;
   }
 
@@ -458,7 +458,7 @@ struct GpuStats {
     close_block();
     res->synchronize();
     if (blocks->design_block >= 0) detail::flush_design(stats, *blocks);
-    stats.round_exact();
+    stats.round_exact(threads);
     return std::move(stats);
   }
 };
