@@ -16,7 +16,10 @@
 #include "cli/output_lock.hpp"
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flashmm::cli {
@@ -38,9 +41,12 @@ class OutputDir {
   /// Where to write `name` (one of the set's names), in the staging folder.
   std::string temp_path(const std::string& name) const;
   /// Runs write(temp_path(name)); an IoError then names DIR/name rather than the temporary.
+  /// The file's fsync then starts on a thread of its own, so that the disk writes it while the
+  /// set's other files are made (commit waits for it). Safe to call from several threads.
   template <class Write>
   void write(const std::string& name, Write&& write) {
     write_as(temp_path(name), (dir_ / name).string(), std::forward<Write>(write));
+    sync_in_background(name);
   }
   /// The staging folder, for writers that fill a folder.
   const std::filesystem::path& staging() const { return staging_; }
@@ -50,8 +56,15 @@ class OutputDir {
   const std::filesystem::path& path() const { return dir_; }
 
  private:
+  void sync_in_background(const std::string& name);
+  // Waits for the fsyncs started by write; rethrows the first failure (in the order the files
+  // were written) naming DIR/name. With rethrow false, only waits.
+  void wait_for_syncs(bool rethrow);
+
   std::filesystem::path dir_, target_, staging_;
   std::vector<std::string> names_;
+  std::mutex syncing_mutex_;
+  std::vector<std::pair<std::string, std::future<void>>> syncing_;  // name, its fsync
   OutputLock lock_;
   SignalCleanup on_signal_;
   bool committed_ = false;
