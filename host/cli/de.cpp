@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace flashmm::cli {
 
@@ -27,9 +28,9 @@ void run_de(const DeOptions& o) {
   if (dist::world().root()) out.emplace(o.fit.out, fit_output_names(), o.fit.force);
   io::StatsProvenance prov;
   // A typo in a contrast should not cost a pass over the data: check them once the names are known.
-  const SummaryStats stats = stream_summary_stats(
+  SummaryStats stats = stream_summary_stats(
       o.data, {}, [&](const DesignBuilder& d) { tests_for(d.fixed_names(), o.data.fixed, o.fit); }, &prov);
-  fit_and_write(stats, o.fit, o.data.run,
+  fit_and_write(std::move(stats), o.fit, o.data.run,
                 model_provenance(o.data.input, prov), out ? &*out : nullptr);
 }
 

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace flashmm::cli {
 
@@ -26,10 +27,10 @@ void run_fit(const FitCommandOptions& o) {
   std::optional<OutputDir> out;
   if (dist::world().root()) out.emplace(o.fit.out, fit_output_names(), o.fit.force);
   io::StatsProvenance prov;
-  const SummaryStats stats = io::read_summary_stats(o.stats, &prov);
+  SummaryStats stats = io::read_summary_stats(o.stats, &prov);
   tests_for(stats.fixed_names, prov.fixed_formula, o.fit);
   dist::checkpoint();
-  fit_and_write(stats, o.fit, o.run,
+  fit_and_write(std::move(stats), o.fit, o.run,
                 model_provenance(o.stats, prov), out ? &*out : nullptr);
 }
 

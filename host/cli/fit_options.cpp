@@ -90,7 +90,7 @@ io::FitProvenance model_provenance(const std::string& input, const io::StatsProv
   return p;
 }
 
-void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
+void fit_and_write(SummaryStats&& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
                    OutputDir* out) {
   const int threads = run.threads;
   const bool quiet = run.quiet;
@@ -106,9 +106,14 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   StageSequence stages(quiet, "reading", "writing " + (out != nullptr ? out->path().string() : std::string()));
   lo.progress = stages.callback();
   stages(ProgressStage::fitting, 0, stats.genes());
-  LmmFit fit = fit_lmm(stats, lo);
+  // The fit keeps the statistics (fit.context): moved there, not copied (22 MB of exact sums
+  // and the arrays on the tuberculosis-like data, copied on one thread into fresh pages).
+  LmmFit fit = fit_lmm(std::move(stats), lo);
   dist::gather_fit(fit, owner, all);
   if (out == nullptr) return;  // a rank other than 0: its genes are with rank 0
+  // fit.h5 depends on the fit alone: it is written while the contrasts are tested and the
+  // tables formatted.
+  FitFileTask fit_file(*out, fit, fit_provenance(std::move(provenance), o), o, threads);
   // The contrasts' own Satterthwaite df (the coefficients' come with the fit).
   if (lo.df == DfMethod::satterthwaite) stages(ProgressStage::df, 0, fit.n_genes());
   const DeTable table = de_table(fit, tests, lo.df, Alternative::two_sided, threads);
@@ -117,7 +122,7 @@ void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOpti
   show_notes(fit.notes, quiet);
   show_warnings(fit.warnings, quiet);
 
-  write_fit_results(*out, fit, table, fit_provenance(std::move(provenance), o), o, threads, stages.callback());
+  write_fit_results(*out, fit, table, fit_file, o, threads, stages.callback());
   out->commit();
   stages.finish();
   show_summary(run_summary(fit, table), quiet);

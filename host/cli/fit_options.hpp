@@ -52,7 +52,7 @@ io::FitProvenance model_provenance(const std::string& input, const io::StatsProv
 /// Fits every gene, tests, and writes the tables and fit.h5 into out (committed at the end).
 /// Provenance goes into fit.h5. Under MPI every rank fits its share of the genes and rank 0,
 /// the only one with an `out` (null on the others), gathers them, tests and writes.
-void fit_and_write(const SummaryStats& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
+void fit_and_write(SummaryStats&& stats, const FitOptions& o, const RunOptions& run, io::FitProvenance provenance,
                    class OutputDir* out);
 
 }  // namespace flashmm::cli

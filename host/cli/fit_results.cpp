@@ -4,8 +4,12 @@
 
 #include "cli/fit_tables.hpp"
 
+#include "util/parallel.hpp"
+
 #include <algorithm>
 #include <cstdio>
+#include <system_error>
+#include <utility>
 
 namespace flashmm::cli {
 
@@ -56,16 +60,46 @@ std::vector<std::string> provenance_list(const std::string& text) {
   return out;
 }
 
-void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
+FitFileTask::FitFileTask(OutputDir& out, const LmmFit& fit, io::FitProvenance provenance, const FitOptions& o,
+                         int threads)
+    : out_(out), fit_(fit), provenance_(std::move(provenance)) {
+  options_.fim_beta = o.fim_beta;
+  if (detail::resolve_threads(threads) == 1) return;
+  try {
+    started_ = std::async(std::launch::async, [this] { write(); });
+  } catch (const std::system_error&) {
+    // No thread to spare: finish() writes it.
+  }
+}
+
+FitFileTask::~FitFileTask() {
+  if (started_.valid()) started_.wait();
+}
+
+void FitFileTask::write() const {
+  out_.write(fit_output_names().back(), [&](const std::string& path) { io::write_fit(path, fit_, provenance_, options_); });
+}
+
+void FitFileTask::finish() {
+  if (done_) return;
+  if (started_.valid()) started_.get();
+  else write();
+  done_ = true;
+}
+
+void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, FitFileTask& fit_file,
                        const FitOptions& o, int threads, const ProgressCallback& progress) {
-  io::FitFileOptions file_options;
-  file_options.fim_beta = o.fim_beta;
   DeTableInfo info;
+  const io::FitProvenance& provenance = fit_file.provenance();
   if (const auto it = provenance.find("transform"); it != provenance.end()) info.transform = it->second;
   info.df = o.df == "satterthwaite" ? DfMethod::satterthwaite : DfMethod::residual;
-  write_results(out, fit, table, info, fit_output_names().back(),
-                [&](const std::string& path) { io::write_fit(path, fit, provenance, file_options); }, threads,
-                progress);
+  write_results(out, fit, table, info, [&fit_file] { fit_file.finish(); }, threads, progress);
+}
+
+void write_fit_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const io::FitProvenance& provenance,
+                       const FitOptions& o, int threads, const ProgressCallback& progress) {
+  FitFileTask fit_file(out, fit, provenance, o, 1);
+  write_fit_results(out, fit, table, fit_file, o, threads, progress);
 }
 
 }  // namespace flashmm::cli

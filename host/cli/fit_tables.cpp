@@ -222,14 +222,13 @@ void write_de_table(OutputDir& out, const DeTable& table, const DeTableInfo& inf
 }
 
 void write_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const DeTableInfo& info,
-                   const std::string& fit_file, const std::function<void(const std::string&)>& write_fit_file,
-                   int threads, const ProgressCallback& progress) {
+                   const std::function<void()>& fit_file_task, int threads, const ProgressCallback& progress) {
   // Every file is a task; the threads take them in this order, the largest first (fit.h5, then
   // de.tsv and top.tsv), so that none is left to run alone at the end. HDF5 is used by the fit.h5
   // task only; the others write plain files.
   const DeRows rows = format_de_rows(table, threads);
   std::vector<FileTask> tasks;
-  tasks.emplace_back([&] { out.write(fit_file, write_fit_file); });
+  tasks.emplace_back(fit_file_task);
   std::vector<FileTask> de = de_table_tasks(out, table, info, rows);
   tasks.push_back(de[0]);
   tasks.push_back(de[1]);

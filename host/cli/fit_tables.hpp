@@ -40,11 +40,10 @@ void write_fit_tables(OutputDir& out, const LmmFit& fit);
 /// columns.txt: what the columns mean, with limma's and muscat's names for them. The rows are
 /// formatted once, on `threads` threads (0: all), for both tables; the bytes do not depend on it.
 void write_de_table(OutputDir& out, const DeTable& table, const DeTableInfo& info, int threads);
-/// The tables, the DE tables and the fit file `fit_file` (through write_fit_file(path)), each
-/// file a task taken by `threads` threads (0: all; 1: one after the other), the largest first.
-/// progress(writing, files written, files) after each file.
+/// The tables, the DE tables and the fit file (fit_file_task: writes it, or waits for it where it
+/// was started earlier), each file a task taken by `threads` threads (0: all; 1: one after the
+/// other), the largest first. progress(writing, files written, files) after each file.
 void write_results(OutputDir& out, const LmmFit& fit, const DeTable& table, const DeTableInfo& info,
-                   const std::string& fit_file, const std::function<void(const std::string&)>& write_fit_file,
-                   int threads, const ProgressCallback& progress = {});
+                   const std::function<void()>& fit_file_task, int threads, const ProgressCallback& progress = {});
 
 }  // namespace flashmm::cli
