@@ -40,10 +40,67 @@ std::vector<Run> block_runs(std::span<const Index> row_block) {
   return runs;
 }
 
+// A cell's value, checked (ok) and transformed as the gene-major path does.
+template <class T>
+inline double transformed(T raw, Transform t, const double* table, bool& ok) {
+  const auto v = static_cast<double>(raw);
+  if constexpr (std::is_integral_v<T>) {
+    // valid_raw's test: counts unless negative.
+    if (t == Transform::log2p1) {
+      ok &= raw >= T(0);
+      return raw >= T(0) && raw < T(kTableSize) ? table[raw] : std::log2(1.0 + v);
+    }
+    return v;
+  } else {
+    if (t == Transform::log2p1) {
+      // valid_value's test, with the integer it makes at hand for the table.
+      const bool in_range = v >= 0.0 && v < 0x1p53;
+      const std::int64_t k = in_range ? static_cast<std::int64_t>(v) : 0;
+      ok &= in_range && static_cast<double>(k) == v;
+      return k < kTableSize ? table[k] : std::log2(1.0 + v);
+    }
+    ok &= std::isfinite(v);
+    return v;
+  }
+}
+
+// A value's terms in gene g's Ynorm, Ysum and count of nonzeros.
+inline void add_to_gene(std::size_t g, double w, double* ynorm, double* ysum, std::int64_t* nonzeros) {
+  ynorm[g] += w * w;
+  ysum[g] += w;
+  nonzeros[g] += w != 0.0;  // a stored zero (it transforms to 0) is not a nonzero
+}
+
+// A cell's design columns: the strip each adds to and its value there.
+constexpr int kFusedColumns = 16;
+struct CellColumns {
+  int n = 0;
+  double* strip[kFusedColumns];
+  double a[kFusedColumns];
+};
+
+// Adds one cell's entries [e0, e1) to Ynorm, Ysum, the counts and the strips of its NC design
+// columns, every sum once per entry in one pass over the entries (the strips' additions are
+// independent, so they overlap in the core; a pass per column would wait on each in turn).
+template <int NC, class T>
+inline void add_fused(const std::int32_t* indices, const T* raw, std::int64_t e0, std::int64_t e1, std::int32_t g0,
+                      std::int32_t g1, bool all, Transform t, const double* table, const CellColumns& c, double* ynorm,
+                      double* ysum, std::int64_t* nonzeros, bool& ok) {
+  const int nc = NC >= 0 ? NC : c.n;
+  for (auto e = e0; e < e1; ++e) {
+    const std::int32_t g = indices[e];
+    if (!all && (g < g0 || g >= g1)) continue;
+    const double w = transformed(raw[e], t, table, ok);
+    const auto gi = static_cast<std::size_t>(g);
+    add_to_gene(gi, w, ynorm, ysum, nonzeros);
+    for (int k = 0; k < nc; ++k) c.strip[k][gi] += c.a[k] * w;
+  }
+}
+
 // Adds rows [r0, r1) of y, their genes in [g0, g1) (all when `all`), to one block's partial
 // sums (statistic-major: strips of G) and nonzero counts. genes, values: room for a row's
 // entries. False (and the sums partly added: the caller discards them) on a value valid_raw
-// refuses.
+// refuses. Each sum takes its terms in cell order, whichever loop adds them.
 template <class T>
 bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int32_t g1, bool all,
               const SparseRows& xr, const SparseRows& zr, Index p, Index q, Index G, Transform t, double* sums,
@@ -57,39 +114,41 @@ bool add_rows(const CsrView<T>& y, Index r0, Index r1, std::int32_t g0, std::int
   double* ysum = ynorm + Gs;
   bool ok = true;
   for (Index i = r0; i < r1; ++i) {
-    // The cell's values, checked and transformed, added to Ynorm, Ysum and the counts, and kept
-    // with their genes for the design columns.
+    const Index xn = xr.start[i + 1] - xr.start[i], zn = zr.start[i + 1] - zr.start[i];
+    if (xn + zn <= kFusedColumns) {
+      CellColumns c;
+      for (Index a = xr.start[i]; a < xr.start[i + 1]; ++a, ++c.n) {
+        c.strip[c.n] = sums + static_cast<std::size_t>(xr.col[static_cast<std::size_t>(a)]) * Gs;
+        c.a[c.n] = xr.val[static_cast<std::size_t>(a)];
+      }
+      for (Index a = zr.start[i]; a < zr.start[i + 1]; ++a, ++c.n) {
+        c.strip[c.n] = sums + static_cast<std::size_t>(p + zr.col[static_cast<std::size_t>(a)]) * Gs;
+        c.a[c.n] = zr.val[static_cast<std::size_t>(a)];
+      }
+      const auto e0 = indptr[i], e1 = indptr[i + 1];
+      // The common counts of columns unrolled; any other up to kFusedColumns in a loop.
+      switch (c.n) {
+        case 2: add_fused<2>(indices, raw, e0, e1, g0, g1, all, t, table, c, ynorm, ysum, nonzeros, ok); break;
+        case 3: add_fused<3>(indices, raw, e0, e1, g0, g1, all, t, table, c, ynorm, ysum, nonzeros, ok); break;
+        case 4: add_fused<4>(indices, raw, e0, e1, g0, g1, all, t, table, c, ynorm, ysum, nonzeros, ok); break;
+        case 5: add_fused<5>(indices, raw, e0, e1, g0, g1, all, t, table, c, ynorm, ysum, nonzeros, ok); break;
+        default: add_fused<-1>(indices, raw, e0, e1, g0, g1, all, t, table, c, ynorm, ysum, nonzeros, ok); break;
+      }
+      if (!ok) return false;
+      continue;
+    }
+    // Many design columns (dense covariates): the cell's values once, then a pass per column.
     std::size_t n = 0;
     for (auto e = indptr[i]; e < indptr[i + 1]; ++e) {
       const std::int32_t g = indices[e];
       if (!all && (g < g0 || g >= g1)) continue;
-      const auto v = static_cast<double>(raw[e]);
-      double w = v;
-      if constexpr (std::is_integral_v<T>) {
-        // valid_raw's test: counts unless negative.
-        if (t == Transform::log2p1) {
-          ok &= raw[e] >= T(0);
-          w = raw[e] >= T(0) && raw[e] < T(kTableSize) ? table[raw[e]] : std::log2(1.0 + v);
-        }
-      } else if (t == Transform::log2p1) {
-        // valid_value's test, with the integer it makes at hand for the table.
-        const bool in_range = v >= 0.0 && v < 0x1p53;
-        const std::int64_t k = in_range ? static_cast<std::int64_t>(v) : 0;
-        ok &= in_range && static_cast<double>(k) == v;
-        w = k < kTableSize ? table[k] : std::log2(1.0 + v);
-      } else {
-        ok &= std::isfinite(v);
-      }
-      const auto gi = static_cast<std::size_t>(g);
-      ynorm[gi] += w * w;
-      ysum[gi] += w;
-      nonzeros[gi] += w != 0.0;  // a stored zero (it transforms to 0) is not a nonzero
+      const double w = transformed(raw[e], t, table, ok);
+      add_to_gene(static_cast<std::size_t>(g), w, ynorm, ysum, nonzeros);
       genes[n] = g;
       values[n] = w;
       ++n;
     }
     if (!ok) return false;
-    // One strip per design column of the cell: its terms in cell order, like every other sum.
     auto add_column = [&](std::size_t row, double a) {
       double* strip = sums + row * Gs;
       for (std::size_t k = 0; k < n; ++k) strip[genes[k]] += a * values[k];

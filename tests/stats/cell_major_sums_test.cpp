@@ -13,6 +13,7 @@
 #include "support/s1.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,30 @@ TEST(CellMajorSums, SameBitsAsTheGeneMajorPath) {
   const SummaryStats m = mixed.release();
   expect_equal_bits(m, ref);
   expect_same_exact_sums(m, ref);
+}
+
+// Cells with more design columns than the fused pass takes (dense covariates: a pass over the
+// cell's values per column) and with fewer: the same bits as the gene-major path either way.
+TEST(CellMajorSums, CellsWithManyDesignColumns) {
+  testing::S1Design d = testing::s1_design("main", "sam");
+  const Index n = d.X.rows(), p0 = d.X.cols();
+  for (int extra : {2, 20}) {
+    SCOPED_TRACE(std::to_string(extra) + " dense columns added");
+    testing::S1Design wide = d;
+    wide.X.conservativeResize(n, p0 + extra);
+    for (Index j = 0; j < extra; ++j) {
+      for (Index i = 0; i < n; ++i) wide.X(i, p0 + j) = std::sin(0.37 * static_cast<double>(i + 1) * static_cast<double>(j + 1));
+      wide.fixed_names.push_back("dense" + std::to_string(j));
+    }
+    const Compressed<double> y = testing::s1_csr<double>();
+    const SummaryStats ref = in_chunks(wide, y, 1, 1);  // cells one by one: the gene-major path
+    ASSERT_TRUE(detail::cell_major_pays(testing::s1_shape(wide), static_cast<std::size_t>(y.indptr[4000])));
+    for (int threads : {1, 3}) {
+      const SummaryStats s = in_chunks(wide, y, 4000, threads);
+      expect_equal_bits(s, ref);
+      expect_same_exact_sums(s, ref);
+    }
+  }
 }
 
 TEST(CellMajorSums, RowsWithUnsortedOrRepeatedGenes) {
