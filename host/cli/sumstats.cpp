@@ -32,7 +32,7 @@ void run_sumstats(const SumstatsOptions& o) {
   io::StatsProvenance prov;
   const SummaryStats stats = stream_summary_stats(o.data, range, {}, &prov);
   if (!out) return;
-  out->write(0, [&](const std::string& path) { io::write_summary_stats(path, stats, prov); });
+  out->write(0, [&](const std::string& path) { io::write_summary_stats(path, stats, prov, o.data.run.threads); });
   out->commit();
 }
 

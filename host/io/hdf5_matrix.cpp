@@ -1,13 +1,19 @@
 #include "io/hdf5_matrix.hpp"
 
+#include "io/h5_chunk_writer.hpp"
+
+#include <bit>
 #include <cmath>
 
 namespace flashmm::detail::h5 {
 
 namespace {
 
+// A new dataset of shape dim; chunked, shuffled and deflated at gzip_level when it is > 0 (then
+// chunk_rows is the chunks' first dimension; else 0: contiguous).
 Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>& dim, int gzip_level,
-                 hid_t type = H5T_IEEE_F64LE) {
+                 hid_t type = H5T_IEEE_F64LE, hsize_t* chunk_rows = nullptr) {
+  if (chunk_rows != nullptr) *chunk_rows = 0;
   Handle space(H5Screate_simple(static_cast<int>(dim.size()), dim.data(), nullptr), H5Sclose);
   if (!space.valid()) fail(file_name(loc), "cannot create a dataspace for '" + name + "'");
   Handle dcpl = creation_plist(H5P_DATASET_CREATE);
@@ -23,6 +29,7 @@ Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>&
     if (H5Pset_chunk(dcpl, static_cast<int>(dim.size()), chunk.data()) < 0 || H5Pset_shuffle(dcpl) < 0 ||
         H5Pset_deflate(dcpl, static_cast<unsigned>(gzip_level)) < 0)
       fail(file_name(loc), "cannot set up the compression of dataset '" + name + "'");
+    if (chunk_rows != nullptr) *chunk_rows = chunk[0];
   }
   Handle d(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
   if (!d.valid()) fail_write(loc, "cannot create dataset '" + name + "' (disk full?)");
@@ -32,6 +39,20 @@ Handle create_nd(hid_t loc, const std::string& name, const std::vector<hsize_t>&
 void write_all(hid_t d, const std::string& name, const void* data, hid_t memtype = H5T_NATIVE_DOUBLE) {
   if (H5Dwrite(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || H5Dflush(d) < 0)
     fail_write(d, "cannot write dataset '" + name + "' (disk full?)");
+}
+
+// A rows x plane array of 8-byte elements (doubles, int64) into d as create_nd made it: its
+// chunks compressed on `threads` threads where it is chunked (the file types are little-endian:
+// the bytes are written as they are in memory, so on a little-endian machine only), else by HDF5.
+void write_rows(hid_t d, const std::string& name, const void* data, hid_t memtype, hsize_t rows, hsize_t plane,
+                hsize_t chunk_rows, int gzip_level, int threads) {
+  if (rows == 0 || plane == 0) return;
+  if (chunk_rows > 0 && std::endian::native == std::endian::little) {
+    write_deflated_chunks(d, name, data, 8, rows, plane, chunk_rows, gzip_level, threads);
+    if (H5Dflush(d) < 0) fail_write(d, "cannot write dataset '" + name + "' (disk full?)");
+    return;
+  }
+  write_all(d, name, data, memtype);
 }
 
 Handle open_nd(hid_t loc, const std::string& name, std::size_t rank, std::vector<hsize_t>& dim) {
@@ -51,10 +72,13 @@ void read_all_doubles(hid_t d, const std::string& name, double* out) {
 
 }  // namespace
 
-void write_matrix(hid_t loc, const std::string& name, const Eigen::MatrixXd& m, int gzip_level) {
-  Handle d = create_nd(loc, name, {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())}, gzip_level);
+void write_matrix(hid_t loc, const std::string& name, const Eigen::MatrixXd& m, int gzip_level, int threads) {
+  hsize_t chunk_rows = 0;
+  Handle d = create_nd(loc, name, {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())}, gzip_level,
+                       H5T_IEEE_F64LE, &chunk_rows);
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = m;
-  write_all(d, name, row_major.data());
+  write_rows(d, name, row_major.data(), H5T_NATIVE_DOUBLE, static_cast<hsize_t>(m.rows()),
+             static_cast<hsize_t>(m.cols()), chunk_rows, gzip_level, threads);
 }
 
 void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixXd& flat, Index rows, Index cols,
@@ -87,9 +111,12 @@ void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixX
 }
 
 void write_int64_rows(hid_t loc, const std::string& name, const std::int64_t* data, Index rows, Index cols,
-                      int gzip_level) {
-  Handle d = create_nd(loc, name, {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)}, gzip_level, H5T_STD_I64LE);
-  if (rows * cols > 0) write_all(d, name, data, H5T_NATIVE_INT64);
+                      int gzip_level, int threads) {
+  hsize_t chunk_rows = 0;
+  Handle d = create_nd(loc, name, {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)}, gzip_level, H5T_STD_I64LE,
+                       &chunk_rows);
+  write_rows(d, name, data, H5T_NATIVE_INT64, static_cast<hsize_t>(rows), static_cast<hsize_t>(cols), chunk_rows,
+             gzip_level, threads);
 }
 
 std::vector<std::int64_t> read_int64_rows(hid_t loc, const std::string& name, Index cols) {

@@ -7,8 +7,9 @@
 
 namespace flashmm::detail::h5 {
 
-/// Writes m (rows x cols) as a 2-D double dataset; gzip when level > 0.
-void write_matrix(hid_t loc, const std::string& name, const Eigen::MatrixXd& m, int gzip_level = 0);
+/// Writes m (rows x cols) as a 2-D double dataset; shuffled and gzip-compressed when level > 0,
+/// the chunks on `threads` threads (0: all; h5_chunk_writer.hpp).
+void write_matrix(hid_t loc, const std::string& name, const Eigen::MatrixXd& m, int gzip_level = 0, int threads = 1);
 /// Writes a 3-D dataset (count, rows, cols) from `count` column-major rows x cols matrices stored
 /// one per column of `flat` ((rows*cols) x count), e.g. per-gene covariance matrices.
 void write_matrix_stack(hid_t loc, const std::string& name, const Eigen::MatrixXd& flat, Index rows, Index cols,
@@ -20,9 +21,10 @@ Eigen::MatrixXd read_matrix(hid_t loc, const std::string& name);
 Eigen::MatrixXd read_matrix_stack(hid_t loc, const std::string& name);
 
 /// A rows x cols row-major int64 array as a 2-D dataset (shuffled and gzip-compressed when
-/// level > 0), and back (IoError when the dataset is not rows x `cols`).
+/// level > 0, the chunks on `threads` threads), and back (IoError when the dataset is not
+/// rows x `cols`).
 void write_int64_rows(hid_t loc, const std::string& name, const std::int64_t* data, Index rows, Index cols,
-                      int gzip_level = 0);
+                      int gzip_level = 0, int threads = 1);
 std::vector<std::int64_t> read_int64_rows(hid_t loc, const std::string& name, Index cols);
 
 /// A 2-D dataset written by write_matrix as a vector (all its values, column by column).

@@ -17,12 +17,23 @@ constexpr h::FileFormat kFormat{"flashmm-summary-stats", 2, "summary-statistics"
 // at a small fraction of the time level 4 takes.
 constexpr int kGzip = 1;
 
+// The CRC-32 of the names, each followed by a newline. They are gathered into blocks first: a
+// call per name (millions of cell ids) costs more than the checksum itself.
 std::uint32_t crc_of(const std::vector<std::string>& names) {
   uLong crc = crc32(0L, Z_NULL, 0);
+  std::string block;
+  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  block.reserve(2 * kBlock);
+  auto flush = [&] {
+    crc = crc32_z(crc, reinterpret_cast<const Bytef*>(block.data()), block.size());
+    block.clear();
+  };
   for (const auto& n : names) {
-    crc = crc32_z(crc, reinterpret_cast<const Bytef*>(n.data()), n.size());
-    crc = crc32_z(crc, reinterpret_cast<const Bytef*>("\n"), 1);
+    block += n;
+    block += '\n';
+    if (block.size() >= kBlock) flush();
   }
+  flush();
   return static_cast<std::uint32_t>(crc);
 }
 
@@ -59,12 +70,12 @@ void add_cell_spans(std::vector<CellSpan>& a, const std::vector<CellSpan>& b) {
 
 namespace flashmm::detail::h5 {
 
-void write_stats_arrays(hid_t loc, const SummaryStats& s, int gzip_level, bool with_exact) {
+void write_stats_arrays(hid_t loc, const SummaryStats& s, int gzip_level, bool with_exact, int threads) {
   write_scalar_attr(loc, "n", static_cast<std::int64_t>(s.n));
   write_matrix(loc, "XX", s.XX);
-  write_matrix(loc, "XY", s.XY, gzip_level);
+  write_matrix(loc, "XY", s.XY, gzip_level, threads);
   write_matrix(loc, "ZX", s.ZX);
-  write_matrix(loc, "ZY", s.ZY, gzip_level);
+  write_matrix(loc, "ZY", s.ZY, gzip_level, threads);
   write_matrix(loc, "ZZ", s.ZZ);
   write_matrix(loc, "Ynorm", s.Ynorm);
   write_matrix(loc, "Ysum", s.Ysum);
@@ -74,7 +85,7 @@ void write_stats_arrays(hid_t loc, const SummaryStats& s, int gzip_level, bool w
   if (with_exact && !s.exact.empty()) {
     if (!s.exact.all_finite()) fail(file_name(loc), "the summary statistics are not finite");
     const auto n = static_cast<Index>(s.exact.size());
-    write_int64_rows(loc, "exact_limbs", s.exact.limbs().data(), n, ExactSums::kLimbs, gzip_level);
+    write_int64_rows(loc, "exact_limbs", s.exact.limbs().data(), n, ExactSums::kLimbs, gzip_level, threads);
     write_vector(loc, "exact_top", s.exact.tops(), gzip_level);
   }
 }
@@ -108,7 +119,8 @@ SummaryStats read_stats_arrays(hid_t loc) {
 
 namespace flashmm::io {
 
-void write_summary_stats(const std::string& path, const SummaryStats& s, const StatsProvenance& provenance) {
+void write_summary_stats(const std::string& path, const SummaryStats& s, const StatsProvenance& provenance,
+                         int threads) {
   s.validate();
   h::write_file(path, [&](hid_t file) {
     h::write_header(file, kFormat);
@@ -118,7 +130,7 @@ void write_summary_stats(const std::string& path, const SummaryStats& s, const S
     h::write_string_array_attr(file, "random_formulas", provenance.random_formulas);
     h::write_string_attr(file, "subset", provenance.subset);
     h::write_string_attr(file, "matrix", provenance.matrix);
-    h::write_stats_arrays(file, s, kGzip, true);
+    h::write_stats_arrays(file, s, kGzip, true, threads);
     std::vector<std::string> inputs, identities;
     std::vector<std::int64_t> ranges;
     for (const auto& c : provenance.cells) {

@@ -46,7 +46,9 @@ void add_cell_spans(std::vector<CellSpan>& a, const std::vector<CellSpan>& b);
 /// exact_top (N int16), the exact sums of XX, XY, ZX, ZY, ZZ, Ynorm, Ysum (SummaryStats::exact;
 /// absent when the statistics have none); cells_input, cells_identity (strings) and cells_range
 /// (m x 3 int64: input cells, begin, end) for the spans. Matrices are 2-D, row-major.
-void write_summary_stats(const std::string& path, const SummaryStats& stats, const StatsProvenance& provenance);
+/// The compressed arrays are compressed on `threads` threads (0: all); the bytes do not depend on it.
+void write_summary_stats(const std::string& path, const SummaryStats& stats, const StatsProvenance& provenance,
+                         int threads = 0);
 
 /// Reads a file written by write_summary_stats; IoError naming the file when it is not one, or
 /// is of format version 1 (without Ysum, nnz and exact sums: it must be made again).
