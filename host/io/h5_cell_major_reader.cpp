@@ -27,7 +27,8 @@ class CellMajorReader final : public H5ReaderBase {
         where_(path_ + ": " + h5::object_name(group)),
         file_genes_(options.file_genes < 0 ? n_genes() : options.file_genes),
         gene_map_(options.gene_map),
-        threads_(resolve_threads(options.threads)) {
+        threads_(resolve_threads(options.threads)),
+        chunk_entries_(std::max<std::int64_t>(1, options.chunk_entries)) {
     check_value_type(data_);
     const Index nnz = h5::length(data_);
     if (h5::length(indices_) != nnz) throw IoError(where_ + ": data and indices differ in length; the file is corrupt");
@@ -43,7 +44,7 @@ class CellMajorReader final : public H5ReaderBase {
   bool next_chunk(io::CellChunk& chunk, Index max_cells) override {
     // The chunk's buffers keep their size: decoding into them overwrites every element, and
     // growing them from empty would first zero them.
-    if (!begin_chunk(chunk, max_cells, true)) {
+    if (!begin_chunk(chunk, cells_within_budget(next_cell_, max_cells), true)) {
       drop_prefetch();
       return false;
     }
@@ -83,6 +84,20 @@ class CellMajorReader final : public H5ReaderBase {
  private:
   // Chunks of fewer entries are decoded on the caller's thread alone, when asked for.
   static constexpr std::int64_t kAheadEntries = std::int64_t{1} << 16;
+  // How many of the cells from `first` on a chunk of at most max_cells takes: fewer where their
+  // entries would pass chunk_entries_ (at least one cell, however many entries it has). Two
+  // chunks are held (the one in use and the next): 20,000 cells of 3,000 genes each would
+  // otherwise take 720 MB a chunk, and faulting in fresh pages costs as much as decoding them.
+  Index cells_within_budget(Index first, Index max_cells) const {
+    if (max_cells < 1) return max_cells;  // begin_chunk refuses it
+    const Index end = std::min(n_cells(), first + std::max<Index>(max_cells, 1));
+    if (first >= end) return max_cells;
+    const std::int64_t start = indptr_[static_cast<std::size_t>(first)];
+    if (indptr_[static_cast<std::size_t>(end)] - start <= chunk_entries_) return max_cells;
+    // The last cell whose chunk still fits (indptr_ is nondecreasing).
+    const auto it = std::upper_bound(indptr_.begin() + first + 1, indptr_.begin() + end + 1, start + chunk_entries_);
+    return std::max<Index>(1, static_cast<Index>(it - indptr_.begin()) - 1 - first);
+  }
 
   struct Plan {
     Index first_cell = 0, n_cells = 0;
@@ -105,7 +120,7 @@ class CellMajorReader final : public H5ReaderBase {
   // Starts decoding the next min(max_cells, cells left) cells in the background. Small chunks
   // are decoded when asked for: a thread per chunk would cost more than it saves.
   void start_ahead(Index max_cells) {
-    const Index b = next_cell_, end = std::min(n_cells(), b + max_cells);
+    const Index b = next_cell_, end = std::min(n_cells(), b + cells_within_budget(b, max_cells));
     if (!direct_ || b >= n_cells() ||
         indptr_[static_cast<std::size_t>(end)] - indptr_[static_cast<std::size_t>(b)] < kAheadEntries)
       return;
@@ -232,6 +247,7 @@ class CellMajorReader final : public H5ReaderBase {
   Index file_genes_;                    // the bound of stored gene indices (features, for 10x)
   std::vector<std::int32_t> gene_map_;  // file feature -> column, -1 left out; empty: all
   int threads_;
+  std::int64_t chunk_entries_;          // the most entries of a chunk (of more than one cell)
   std::unique_ptr<H5DirectReader> direct_data_, direct_indices_;
   bool direct_ = false;
   std::vector<DecodeScratch> scratch_;  // one per thread; used by one decode at a time

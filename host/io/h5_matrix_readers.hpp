@@ -48,6 +48,8 @@ struct CellMajorOptions {
   std::vector<std::int32_t> gene_map;
   /// Threads that decode stored chunks (0: all cores).
   int threads = 0;
+  /// The most stored entries of a chunk (ReaderOptions::chunk_entries).
+  std::int64_t chunk_entries = std::int64_t{1} << 23;
 };
 
 /// `group` holds data (any numeric type), indices (gene of each entry) and indptr

@@ -125,6 +125,7 @@ std::unique_ptr<ReaderBase> open_h5ad(const std::string& path, const io::ReaderO
     if (enc == "csr_matrix") {
       CellMajorOptions o;
       o.threads = options.threads;
+      o.chunk_entries = options.chunk_entries;
       reader = make_cell_major_reader(std::move(src), x, o);
     } else {
       reader = make_gene_major_reader(std::move(src), x);

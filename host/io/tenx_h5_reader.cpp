@@ -65,6 +65,7 @@ std::unique_ptr<ReaderBase> open_tenx_h5(const std::string& path, const io::Read
   o.file_genes = static_cast<Index>(names.size());
   o.gene_map = std::move(sel.gene_map);
   o.threads = options.threads;
+  o.chunk_entries = options.chunk_entries;
   auto reader = make_cell_major_reader(std::move(src), m, o);
   reader->set_name_sources(path + ": " + features, path + ": " + group + "/barcodes");
   for (auto& w : warnings) reader->add_warning(std::move(w));

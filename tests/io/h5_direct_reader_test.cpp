@@ -250,6 +250,41 @@ WholeMatrix large_matrix() {
   return m;
 }
 
+// ReaderOptions::chunk_entries: a chunk of cells holds at most that many entries (or one cell),
+// decoded ahead or not, and the chunks together are the matrix, for the .h5ad and the 10x .h5.
+TEST(H5DirectReader, ChunksHoldAtMostTheirBudgetOfEntries) {
+  ScratchDir dir("direct_budget");
+  const WholeMatrix ref = large_matrix();
+  write_h5ad_entries(dir.file("large.h5ad"), entries_of(ref), false, {true, 4096, true, 4, false});
+  write_tenx_h5_entries(dir.file("large.h5"), entries_of(ref), {}, {true, 4096, true, 4, false});
+  for (const char* name : {"large.h5ad", "large.h5"}) {
+    for (std::int64_t budget : {std::int64_t{5}, std::int64_t{70000}}) {
+      SCOPED_TRACE(std::string(name) + ", budget " + std::to_string(budget));
+      io::ReaderOptions o;
+      o.threads = 2;
+      o.chunk_entries = budget;
+      auto r = io::open_matrix(dir.file(name), o);
+      io::CellChunk c;
+      Index cells = 0, chunks = 0;
+      r->prefetch(20000);
+      while (r->next_chunk(c, 20000)) {
+        EXPECT_TRUE(c.nnz() <= budget || c.n_cells == 1) << c.nnz() << " entries in " << c.n_cells << " cells";
+        // Full up to the budget: the next cell would not have fitted (or the chunk was the last).
+        const Index next = c.first_cell + c.n_cells;
+        if (next < r->n_cells() && c.n_cells < 20000)
+          EXPECT_GT(c.nnz() + (ref.indptr[static_cast<std::size_t>(next) + 1] - ref.indptr[static_cast<std::size_t>(next)]), budget);
+        cells += c.n_cells;
+        ++chunks;
+      }
+      EXPECT_EQ(cells, r->n_cells());
+      // One cell a chunk; else about 345,000 entries in chunks of at most 70,000 (2 chunks unbudgeted).
+      EXPECT_GE(chunks, budget == 5 ? 30000 : 5);
+      r->rewind();
+      EXPECT_EQ(gather(*r, 20000), ref);
+    }
+  }
+}
+
 TEST(H5DirectReader, ChunksDecodedAheadEqualTheMatrixAndErrorsComeWithTheirChunk) {
   ScratchDir dir("direct_ahead");
   const WholeMatrix ref = large_matrix();

@@ -60,6 +60,10 @@ struct ReaderOptions {
   std::vector<std::string> feature_types;
   /// Threads that decode compressed HDF5 chunks (0: all cores). Never changes what is read.
   int threads = 0;
+  /// .h5ad and 10x .h5 (cell-major): the most stored entries a chunk of cells holds (at least
+  /// one cell): 2^23, about 100 MB as values and genes. Never changes what is read, only how
+  /// it is cut (the statistics do not depend on it).
+  std::int64_t chunk_entries = std::int64_t{1} << 23;
 };
 
 /// One matrix of an input, as ReaderOptions chooses it: X (layer empty, use_raw false),
@@ -107,8 +111,10 @@ class MatrixReader {
   virtual std::vector<MatrixChoice> count_matrices() const { return {}; }
 
   /// Fills `chunk` with the next min(max_cells, cells left) cells (max_cells >= 1) and returns
-  /// true, or returns false (chunk emptied) once every cell was handed out. The chunk's vectors
-  /// are reused, so passing the same chunk each time avoids reallocations.
+  /// true, or returns false (chunk emptied) once every cell was handed out. A reader may hand
+  /// out fewer cells (at least one) where they would hold more stored entries than its chunk
+  /// buffers are meant to (the .h5ad and 10x .h5 readers: ReaderOptions::chunk_entries). The
+  /// chunk's vectors are reused, so passing the same chunk each time avoids reallocations.
   virtual bool next_chunk(CellChunk& chunk, Index max_cells) = 0;
   /// A hint that next_chunk(chunk, max_cells) comes next: a reader that decodes in the
   /// background may start on that block now, while the caller does other work (HDF5 included).
