@@ -36,7 +36,7 @@ ExactSums unpack(const std::int64_t* words, std::size_t n) {
     for (int s = 0; s < ExactSums::kLimbs; ++s) limbs[i * ExactSums::kLimbs + s] = words[i * kWords + s];
     tops[i] = static_cast<std::int16_t>(words[i * kWords + ExactSums::kLimbs]);
   }
-  return ExactSums::from_parts(std::move(limbs), std::move(tops));
+  return ExactSums::from_parts(limbs, std::move(tops));
 }
 
 // The reduction's operator: inout += in, element by element, as ExactSums::merge adds shards.

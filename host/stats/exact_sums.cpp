@@ -41,7 +41,8 @@ int split(double x, int& first, std::int64_t digit[3], bool& negative) {
 
 }  // namespace
 
-ExactSums::ExactSums(std::size_t size) : limbs_(size * K, 0), top_(size, -1) {}
+// The limbs value-initialised (no pass over their pages: ZeroedAllocator); the tops written.
+ExactSums::ExactSums(std::size_t size) : limbs_(size * K), top_(size, -1) {}
 
 void ExactSums::shift_to(std::size_t i, int new_top) {
   std::int64_t* l = limbs_.data() + i * K;
@@ -130,7 +131,7 @@ void ExactSums::round(std::size_t offset, double* out, std::size_t n) const {
   for (std::size_t k = 0; k < n; ++k) out[k] = value(offset + k);
 }
 
-ExactSums ExactSums::from_parts(std::vector<std::int64_t> limbs, std::vector<std::int16_t> top) {
+ExactSums ExactSums::from_parts(std::span<const std::int64_t> limbs, std::vector<std::int16_t> top) {
   if (limbs.size() != top.size() * K)
     throw InputError("exact sums: " + std::to_string(limbs.size()) + " limbs for " + std::to_string(top.size()) +
                      " elements, expected " + std::to_string(K) + " per element");
@@ -144,7 +145,7 @@ ExactSums ExactSums::from_parts(std::vector<std::int64_t> limbs, std::vector<std
           throw InputError("exact sums: element " + std::to_string(i) + " has digits but no top");
   }
   ExactSums e;
-  e.limbs_ = std::move(limbs);
+  e.limbs_.assign(limbs.begin(), limbs.end());
   e.top_ = std::move(top);
   return e;
 }

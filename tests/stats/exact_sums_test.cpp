@@ -80,9 +80,29 @@ TEST(ExactSums, StoredFormRoundTrips) {
   std::vector<std::int16_t> bad_top = e.tops();
   bad_top[2] = 99;
   EXPECT_THROW(ExactSums::from_parts(e.limbs(), bad_top), InputError);
-  EXPECT_THROW(ExactSums::from_parts({1, 2, 3}, e.tops()), InputError);
+  const std::vector<std::int64_t> three = {1, 2, 3};
+  EXPECT_THROW(ExactSums::from_parts(three, e.tops()), InputError);
   ExactSums other(2);
   EXPECT_THROW(e.merge(other), InputError);
+}
+
+// New sums start at zero whatever memory they get (their limbs are not written at construction:
+// ZeroedAllocator): on heap memory just freed with other contents, and on fresh pages.
+TEST(ExactSums, NewSumsAreZeroOnReusedAndFreshMemory) {
+  for (std::size_t size : {std::size_t{1000}, std::size_t{1} << 20}) {
+    SCOPED_TRACE(size);
+    {
+      std::vector<std::int64_t> junk(size * ExactSums::kLimbs, -7);
+      EXPECT_EQ(junk.back(), -7);
+    }
+    ExactSums e(size);
+    EXPECT_TRUE(std::all_of(e.limbs().begin(), e.limbs().end(), [](std::int64_t l) { return l == 0; }));
+    EXPECT_EQ(e.value(size - 1), 0.0);
+    e.add(size - 1, 0.5);
+    e.add(size - 1, 0.25);
+    EXPECT_EQ(e.value(size - 1), 0.75);
+    EXPECT_EQ(e.value(0), 0.0);
+  }
 }
 
 }  // namespace
