@@ -36,7 +36,10 @@ void add_data_options(CLI::App* sub, DataOptions& o) {
   sub->add_option("--transform", o.transform, "Expression transform: log2p1 = log2(1 + x), or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"log2p1", "none"}));
-  sub->add_option("--chunk-cells", o.chunk_cells, "Cells read per block")->capture_default_str()->check(whole_number(1));
+  sub->add_option("--chunk-cells", o.chunk_cells,
+                  "Cells read per block (at most: a block of an .h5ad or 10x .h5 holds at most 2^23 stored values)")
+      ->capture_default_str()
+      ->check(whole_number(1));
   sub->add_option("--metadata", o.metadata,
                   "Cell metadata .csv/.tsv, first column the cell ids. Column types as R's read.csv gives them: a column "
                   "of numbers is numeric, quoted or not (see --categorical)");
