@@ -122,7 +122,7 @@ OutputDir::OutputDir(const std::string& dir, std::vector<std::string> names, boo
 }
 
 OutputDir::~OutputDir() {
-  wait_for_syncs(false);
+  syncs_.wait(false);
   if (!committed_) {
     std::error_code ec;
     fs::remove_all(staging_, ec);
@@ -131,37 +131,11 @@ OutputDir::~OutputDir() {
 
 std::string OutputDir::temp_path(const std::string& name) const { return (staging_ / name).string(); }
 
-void OutputDir::sync_in_background(const std::string& name) {
-  const fs::path file = staging_ / name;
-  std::future<void> done;
-  try {
-    done = std::async(std::launch::async, [file] { sync_file(file); });
-  } catch (const std::system_error&) {
-    return;  // no thread to spare: commit's sync_tree makes the file durable
-  }
-  const std::lock_guard<std::mutex> hold(syncing_mutex_);
-  syncing_.emplace_back(name, std::move(done));
-}
-
-void OutputDir::wait_for_syncs(bool rethrow) {
-  const std::lock_guard<std::mutex> hold(syncing_mutex_);
-  std::string failure;
-  for (auto& [name, done] : syncing_) {
-    try {
-      done.get();
-    } catch (const IoError& e) {
-      if (failure.empty()) failure = with_final_name(e.what(), (staging_ / name).string(), (dir_ / name).string());
-    }
-  }
-  syncing_.clear();
-  if (rethrow && !failure.empty()) throw IoError(failure);
-}
-
 void OutputDir::commit() {
   // The files written through write() are on disk once their fsyncs are done; sync_tree then
   // finds them clean (a quick call each) and makes the rest durable (files a writer put in
   // staging() itself) and the folders.
-  wait_for_syncs(true);
+  syncs_.wait();
   sync_tree(staging_);
   auto hold = hold_off_signal_cleanup();
   std::error_code ec;

@@ -13,13 +13,11 @@
 // stopped there has its old set put back by the next one. A run stopped by SIGINT, SIGTERM or
 // SIGHUP removes its temporaries; the next run on DIR removes those of a run that was killed.
 #include "cli/cleanup_on_signal.hpp"
+#include "cli/output_file.hpp"
 #include "cli/output_lock.hpp"
 
 #include <filesystem>
-#include <future>
-#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace flashmm::cli {
@@ -46,7 +44,7 @@ class OutputDir {
   template <class Write>
   void write(const std::string& name, Write&& write) {
     write_as(temp_path(name), (dir_ / name).string(), std::forward<Write>(write));
-    sync_in_background(name);
+    syncs_.start(staging_ / name, (dir_ / name).string());
   }
   /// The staging folder, for writers that fill a folder.
   const std::filesystem::path& staging() const { return staging_; }
@@ -56,15 +54,9 @@ class OutputDir {
   const std::filesystem::path& path() const { return dir_; }
 
  private:
-  void sync_in_background(const std::string& name);
-  // Waits for the fsyncs started by write; rethrows the first failure (in the order the files
-  // were written) naming DIR/name. With rethrow false, only waits.
-  void wait_for_syncs(bool rethrow);
-
   std::filesystem::path dir_, target_, staging_;
   std::vector<std::string> names_;
-  std::mutex syncing_mutex_;
-  std::vector<std::pair<std::string, std::future<void>>> syncing_;  // name, its fsync
+  BackgroundSyncs syncs_;
   OutputLock lock_;
   SignalCleanup on_signal_;
   bool committed_ = false;

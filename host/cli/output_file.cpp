@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <exception>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -74,13 +76,15 @@ OutputFiles::OutputFiles(std::vector<std::string> paths, bool force, const std::
 }
 
 OutputFiles::~OutputFiles() {
+  syncs_.wait(false);
   if (committed_) return;
   std::error_code ec;
   for (const auto& t : temps_) fs::remove(t, ec);
 }
 
 void OutputFiles::commit() {
-  for (const auto& t : temps_) sync_file(t);
+  syncs_.wait();
+  for (const auto& t : temps_) sync_file(t);  // clean by now where write() wrote them
   auto hold = hold_off_signal_cleanup();
   std::error_code ec;
   // The old main file aside first: from here until the new one is in, there is no set.
@@ -133,6 +137,39 @@ bool directory_is_writable(const fs::path& dir) {
 void sync_file(const fs::path& file) { sync_fd_of(file, O_RDONLY); }
 
 void sync_directory(const fs::path& dir) { sync_fd_of(dir, O_RDONLY | O_DIRECTORY); }
+
+void BackgroundSyncs::start(const fs::path& file, const std::string& shown_as) {
+  std::future<void> done;
+  try {
+    done = std::async(std::launch::async, [file] { sync_file(file); });
+  } catch (const std::system_error&) {
+    // No thread to spare: synced here, reported by wait() like the others.
+    std::promise<void> here;
+    try {
+      sync_file(file);
+      here.set_value();
+    } catch (...) {
+      here.set_exception(std::current_exception());
+    }
+    done = here.get_future();
+  }
+  const std::lock_guard<std::mutex> hold(mutex_);
+  started_.emplace_back(file.string(), shown_as, std::move(done));
+}
+
+void BackgroundSyncs::wait(bool rethrow) {
+  const std::lock_guard<std::mutex> hold(mutex_);
+  std::string failure;
+  for (auto& [file, shown_as, done] : started_) {
+    try {
+      done.get();
+    } catch (const IoError& e) {
+      if (failure.empty()) failure = with_final_name(e.what(), file, shown_as);
+    }
+  }
+  started_.clear();
+  if (rethrow && !failure.empty()) throw IoError(failure);
+}
 
 void sync_tree(const fs::path& dir) {
   std::error_code ec;

@@ -12,13 +12,35 @@
 #include "cli/output_lock.hpp"
 
 #include <filesystem>
+#include <future>
+#include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace flashmm::cli {
 
 /// The --help text of a command whose output is a file (-o FILE).
 extern const char* const kOutputFileHelp;
+
+/// The fsyncs of a result set's files, each started on a thread of its own as soon as the file
+/// is written, so that the disk writes it while the next files are made; the set's commit waits
+/// for them. Safe to use from several threads.
+class BackgroundSyncs {
+ public:
+  /// Starts the fsync of `file` (synced here when no thread can be had); a failure is reported
+  /// by wait() naming the file as `shown_as` (the path the user asked for, not the temporary).
+  void start(const std::filesystem::path& file, const std::string& shown_as);
+  /// Waits for every fsync started; then, with rethrow, throws the first failure (in the order
+  /// they were started) as an IoError.
+  void wait(bool rethrow = true);
+  /// Waits; failures are dropped (the run is stopping for another error).
+  ~BackgroundSyncs() { wait(false); }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::tuple<std::string, std::string, std::future<void>>> started_;  // file, shown_as, fsync
+};
 
 class OutputFiles {
  public:
@@ -38,6 +60,7 @@ class OutputFiles {
   template <class Write>
   void write(std::size_t i, Write&& write) {
     write_as(temp_path(i), given_[i], std::forward<Write>(write));
+    syncs_.start(temps_[i], given_[i]);
   }
   /// Makes the temporary files durable and renames them into place, the main file last.
   void commit();
@@ -49,6 +72,7 @@ class OutputFiles {
   bool force_;
   std::string option_;
   OutputLock lock_;
+  BackgroundSyncs syncs_;
   bool committed_ = false;
 };
 
@@ -67,5 +91,6 @@ bool directory_is_writable(const std::filesystem::path& dir);
 void sync_file(const std::filesystem::path& file);
 void sync_directory(const std::filesystem::path& dir);
 void sync_tree(const std::filesystem::path& dir);
+
 
 }  // namespace flashmm::cli

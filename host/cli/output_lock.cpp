@@ -154,13 +154,6 @@ std::string with_final_name(std::string message, const std::string& temp, const 
   return message;
 }
 
-void start_writeback(const std::string& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;  // a folder, or gone: nothing to start
-  (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  ::close(fd);
-}
-
 void clean_stale_temporaries(const fs::path& output) {
   const std::string prefix = temporary_prefix(output), lock = lock_path(output);
   const std::string own = prefix + std::to_string(::getpid()) + "-";

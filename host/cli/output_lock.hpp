@@ -46,12 +46,7 @@ std::filesystem::path temporary_name(const std::filesystem::path& output, const 
 /// temp.tmpPID_N) replaced by `final`: errors name the file the user asked for.
 std::string with_final_name(std::string message, const std::string& temp, const std::string& final);
 
-/// Asks the kernel to start writing `file` to disk now (sync_file_range, without waiting), so
-/// that the set's one fsync at the end finds little left to do. Best effort.
-void start_writeback(const std::string& file);
-
-/// Runs write(temp) and rethrows an IoError naming `final` instead of the temporary; then starts
-/// the temporary's writeback.
+/// Runs write(temp) and rethrows an IoError naming `final` instead of the temporary.
 template <class Write>
 void write_as(const std::string& temp, const std::string& final, Write&& write) {
   try {
@@ -59,7 +54,6 @@ void write_as(const std::string& temp, const std::string& final, Write&& write) 
   } catch (const IoError& e) {
     throw IoError(with_final_name(e.what(), temp, final));
   }
-  start_writeback(temp);
 }
 
 /// Puts back a result set moved aside by a run that died between its two renames (when the

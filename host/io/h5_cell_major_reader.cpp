@@ -90,7 +90,7 @@ class CellMajorReader final : public H5ReaderBase {
   // otherwise take 720 MB a chunk, and faulting in fresh pages costs as much as decoding them.
   Index cells_within_budget(Index first, Index max_cells) const {
     if (max_cells < 1) return max_cells;  // begin_chunk refuses it
-    const Index end = std::min(n_cells(), first + std::max<Index>(max_cells, 1));
+    const Index end = std::min(n_cells(), first + max_cells);
     if (first >= end) return max_cells;
     const std::int64_t start = indptr_[static_cast<std::size_t>(first)];
     if (indptr_[static_cast<std::size_t>(end)] - start <= chunk_entries_) return max_cells;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <vector>
 
 namespace flashmm::detail::h5 {
@@ -41,22 +42,22 @@ struct Deflater {
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
 
-  // in (bytes) -> a zlib stream in out; returns its length.
-  std::size_t compress(const unsigned char* in, std::size_t bytes, std::vector<unsigned char>& out) {
+  // in (bytes) -> a zlib stream: out, resized to its length.
+  void compress(const unsigned char* in, std::size_t bytes, std::vector<unsigned char>& out) {
 #if FLASHMM_HAVE_LIBDEFLATE
     if (compressor == nullptr) compressor = libdeflate_alloc_compressor(level);
     if (compressor == nullptr) throw std::bad_alloc();
     out.resize(libdeflate_zlib_compress_bound(compressor, bytes));
     const std::size_t n = libdeflate_zlib_compress(compressor, in, bytes, out.data(), out.size());
     if (n == 0) throw std::logic_error("libdeflate_zlib_compress: the bound was too small");
-    return n;
+    out.resize(n);
 #else
     uLongf n = ::compressBound(static_cast<uLong>(bytes));
     out.resize(n);
     const int rc = ::compress2(out.data(), &n, in, static_cast<uLong>(bytes), level);
     if (rc == Z_MEM_ERROR) throw std::bad_alloc();
     if (rc != Z_OK) throw std::logic_error("zlib compress2 failed");
-    return n;
+    out.resize(n);
 #endif
   }
 
@@ -82,7 +83,6 @@ void write_deflated_chunks(hid_t d, const std::string& name, const void* data, s
   // A wave: a few chunks per thread compressed, then written in order on this thread (HDF5's).
   const std::int64_t wave = 4 * static_cast<std::int64_t>(nt);
   std::vector<std::vector<unsigned char>> compressed(static_cast<std::size_t>(std::min(wave, n_chunks)));
-  std::vector<std::size_t> sizes(compressed.size());
   std::vector<hsize_t> offset(dims(d).size(), 0);
   for (std::int64_t first = 0; first < n_chunks; first += wave) {
     const std::int64_t count = std::min(wave, n_chunks - first);
@@ -99,12 +99,12 @@ void write_deflated_chunks(hid_t d, const std::string& name, const void* data, s
       }
       z.shuffled.resize(chunk_bytes);
       shuffle(in, z.shuffled.data(), chunk_bytes, element_size);
-      sizes[static_cast<std::size_t>(i)] = z.compress(z.shuffled.data(), chunk_bytes, compressed[static_cast<std::size_t>(i)]);
+      z.compress(z.shuffled.data(), chunk_bytes, compressed[static_cast<std::size_t>(i)]);
     });
     for (std::int64_t i = 0; i < count; ++i) {
       offset[0] = static_cast<hsize_t>(first + i) * chunk_rows;
-      if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, offset.data(), sizes[static_cast<std::size_t>(i)],
-                         compressed[static_cast<std::size_t>(i)].data()) < 0)
+      const std::vector<unsigned char>& stream = compressed[static_cast<std::size_t>(i)];
+      if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, offset.data(), stream.size(), stream.data()) < 0)
         fail_write(d, "cannot write dataset '" + name + "' (disk full?)");
     }
   }

@@ -49,7 +49,7 @@ struct CellMajorOptions {
   /// Threads that decode stored chunks (0: all cores).
   int threads = 0;
   /// The most stored entries of a chunk (ReaderOptions::chunk_entries).
-  std::int64_t chunk_entries = std::int64_t{1} << 23;
+  std::int64_t chunk_entries = io::kChunkEntries;
 };
 
 /// `group` holds data (any numeric type), indices (gene of each entry) and indptr

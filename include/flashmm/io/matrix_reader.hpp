@@ -41,6 +41,10 @@ struct CellChunk {
 /// Options of open_matrix(). Each mirrors a command-line flag (given with each field) and
 /// applies only to the formats named; open_matrix refuses one given for a format it does not
 /// apply to, and every reader message names an option by its flag.
+/// The default bound of a chunk's stored entries (ReaderOptions::chunk_entries): 2^23, about
+/// 100 MB as values and genes.
+inline constexpr std::int64_t kChunkEntries = std::int64_t{1} << 23;
+
 struct ReaderOptions {
   /// --layer: h5ad: read layers/NAME instead of X.
   std::string layer;
@@ -61,9 +65,9 @@ struct ReaderOptions {
   /// Threads that decode compressed HDF5 chunks (0: all cores). Never changes what is read.
   int threads = 0;
   /// .h5ad and 10x .h5 (cell-major): the most stored entries a chunk of cells holds (at least
-  /// one cell): 2^23, about 100 MB as values and genes. Never changes what is read, only how
-  /// it is cut (the statistics do not depend on it).
-  std::int64_t chunk_entries = std::int64_t{1} << 23;
+  /// one cell), kChunkEntries by default. Never changes what is read, only how it is cut (the
+  /// statistics do not depend on it).
+  std::int64_t chunk_entries = kChunkEntries;
 };
 
 /// One matrix of an input, as ReaderOptions chooses it: X (layer empty, use_raw false),
